@@ -1,0 +1,187 @@
+"""The application config: one typed model for `config/<app>.yaml`.
+
+Every invalid field is reported with its dotted path and the file it came from, so a
+mistake is found at `cdk synth` (and at Lambda start-up), never half-way through a release.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Annotated, Any
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from bluegreen.colors import Color
+from bluegreen.errors import ConfigError
+
+DNS_LABEL = r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$"
+REPOSITORY = r"^[a-z0-9]+([._-][a-z0-9]+)*(:[0-9]+)?(/[a-z0-9]+([._/-][a-z0-9]+)*)*$"
+PARAMETER_NAME = r"^(/[a-zA-Z0-9_.-]+)+$"
+
+DnsLabel = Annotated[str, Field(pattern=DNS_LABEL)]
+PositiveSeconds = Annotated[int, Field(ge=1, le=31_536_000)]
+
+
+class StrictModel(BaseModel):
+    """Unknown keys are errors: a typo in the config must not be silently ignored."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class ServiceConfig(StrictModel):
+    name: DnsLabel
+    deployment: DnsLabel | None = Field(default=None, description="Deployment name; defaults to `name`")
+    container: DnsLabel | None = Field(default=None, description="Container to update; defaults to `name`")
+    repository: Annotated[str, Field(pattern=REPOSITORY)]
+    health_path: Annotated[str, Field(pattern=r"^/")] = "/health"
+
+    @property
+    def deployment_name(self) -> str:
+        return self.deployment or self.name
+
+    @property
+    def container_name(self) -> str:
+        return self.container or self.name
+
+
+class NamespacesConfig(StrictModel):
+    blue: DnsLabel = "blue"
+    green: DnsLabel = "green"
+
+    def of(self, color: Color) -> str:
+        return self.blue if color is Color.BLUE else self.green
+
+    @model_validator(mode="after")
+    def _distinct(self) -> NamespacesConfig:
+        if self.blue == self.green:
+            raise ValueError("blue and green must be different namespaces")
+        return self
+
+
+class DomainsConfig(StrictModel):
+    live: str = Field(min_length=1, description="Host that always reaches the active colour")
+    preprod: str = Field(min_length=1, description="Host that always reaches the idle colour")
+
+
+class ClusterConfig(StrictModel):
+    name: Annotated[str, Field(pattern=r"^[0-9A-Za-z][A-Za-z0-9\-_]{0,99}$")]
+    vpc_id: Annotated[str, Field(pattern=r"^vpc-[0-9a-f]+$")]
+    availability_zones: list[str] = Field(min_length=1)
+    subnet_ids: list[Annotated[str, Field(pattern=r"^subnet-[0-9a-f]+$")]] = Field(min_length=1)
+    security_group_ids: list[Annotated[str, Field(pattern=r"^sg-[0-9a-f]+$")]] = Field(min_length=1)
+
+
+class GatewaysConfig(StrictModel):
+    ids: list[Annotated[str, Field(pattern=r"^[A-Za-z0-9_.-]{1,64}$")]] = Field(min_length=1)
+    poll_seconds: PositiveSeconds = 2
+    liveness_seconds: PositiveSeconds = Field(
+        default=10, description="A gateway whose heartbeat is older than this is not live"
+    )
+    min_live: Annotated[int, Field(ge=1)] = 1
+    confirm_timeout_seconds: PositiveSeconds = 60
+    confirm_poll_seconds: PositiveSeconds = 2
+
+
+class RolloutConfig(StrictModel):
+    timeout_seconds: PositiveSeconds = 600
+    poll_seconds: PositiveSeconds = 10
+
+
+class SmokeConfig(StrictModel):
+    base_url: Annotated[str, Field(pattern=r"^https?://[^/\s]+$")]
+    timeout_seconds: Annotated[float, Field(gt=0, le=60)] = 10.0
+    verify_tls: bool = True
+
+
+class ApprovalsConfig(StrictModel):
+    timeout_seconds: PositiveSeconds = 86_400
+    approvers: list[Annotated[str, Field(min_length=1)]] = Field(min_length=1)
+    required_approvals: Annotated[int, Field(ge=1, le=5)] = 1
+    allow_self_approval: bool = False
+
+
+class AlarmsConfig(StrictModel):
+    names: list[Annotated[str, Field(min_length=1, max_length=255)]] = Field(default_factory=list)
+
+
+class BakeConfig(StrictModel):
+    minutes: Annotated[int, Field(ge=0, le=1440)] = 10
+    check_interval_seconds: PositiveSeconds = 60
+
+
+class RollbackConfig(StrictModel):
+    window_minutes: Annotated[int, Field(ge=0, le=10_080)] = 60
+
+
+class AppConfig(StrictModel):
+    app: DnsLabel
+    environment: DnsLabel
+    services: list[ServiceConfig] = Field(min_length=1)
+    namespaces: NamespacesConfig = NamespacesConfig()
+    domains: DomainsConfig
+    cluster: ClusterConfig
+    active_color_parameter: Annotated[str, Field(pattern=PARAMETER_NAME, max_length=1011)] | None = None
+    initial_color: Color = Color.BLUE
+    gateways: GatewaysConfig
+    rollout: RolloutConfig = RolloutConfig()
+    smoke: SmokeConfig
+    approvals: ApprovalsConfig
+    alarms: AlarmsConfig = AlarmsConfig()
+    bake: BakeConfig = BakeConfig()
+    rollback: RollbackConfig = RollbackConfig()
+
+    @field_validator("services")
+    @classmethod
+    def _unique_services(cls, services: list[ServiceConfig]) -> list[ServiceConfig]:
+        seen: set[str] = set()
+        for service in services:
+            if service.name in seen:
+                raise ValueError(f"service {service.name!r} is listed twice")
+            seen.add(service.name)
+        return services
+
+    @property
+    def parameter_name(self) -> str:
+        return self.active_color_parameter or f"/bluegreen/{self.app}/{self.environment}/active-color"
+
+    def service(self, name: str) -> ServiceConfig | None:
+        return next((s for s in self.services if s.name == name), None)
+
+    @property
+    def service_names(self) -> list[str]:
+        return [s.name for s in self.services]
+
+
+def _field_path(location: tuple[int | str, ...]) -> str:
+    return ".".join(str(part) for part in location) or "(top level)"
+
+
+def parse_config(data: Any, source: str) -> AppConfig:
+    """Validate already-parsed config data; `source` names the file in every error."""
+    if not isinstance(data, dict):
+        raise ConfigError(source, [("(top level)", "expected a mapping of settings")])
+    try:
+        return AppConfig.model_validate(data)
+    except ValidationError as exc:
+        problems = [(_field_path(err["loc"]), err["msg"]) for err in exc.errors()]
+        raise ConfigError(source, problems) from exc
+
+
+def load_config(path: str | Path) -> AppConfig:
+    """Read and validate `config/<app>.yaml`."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ConfigError(str(path), [("(file)", f"cannot read: {exc.strerror or exc}")]) from exc
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        raise ConfigError(str(path), [("(file)", f"not valid YAML: {exc}")]) from exc
+    return parse_config(data, str(path))
+
+
+def is_dns_label(value: str) -> bool:
+    return re.fullmatch(DNS_LABEL, value) is not None
