@@ -15,6 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from bluegreen.colors import Color
 from bluegreen.errors import ConfigError
+from bluegreen.smoke.model import SmokeSuite
 
 DNS_LABEL = r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$"
 REPOSITORY = r"^[a-z0-9]+([._-][a-z0-9]+)*(:[0-9]+)?(/[a-z0-9]+([._/-][a-z0-9]+)*)*$"
@@ -93,6 +94,10 @@ class SmokeConfig(StrictModel):
     base_url: Annotated[str, Field(pattern=r"^https?://[^/\s]+$")]
     timeout_seconds: Annotated[float, Field(gt=0, le=60)] = 10.0
     verify_tls: bool = True
+    deadline_seconds: Annotated[float, Field(gt=0, le=240)] = Field(
+        default=120.0, description="Whole suite; keep it below the SmokeTests Lambda timeout"
+    )
+    suite: SmokeSuite | None = Field(default=None, description="None: per-service health checks only")
 
 
 class ApprovalsConfig(StrictModel):
