@@ -1,0 +1,378 @@
+"""Run the real release workflow locally: moto executes statemachines/release.asl.json and routes
+every Lambda task to the real handler in this process, with a Runtime around moto's AWS and the
+fake Kubernetes API server.
+
+Used by the integration tests and by `make demo`. Waits are virtual: a Wait state (or a Retry
+interval) does not sleep, it moves the workflow's clock forward by its seconds, so a ten-minute
+bake takes milliseconds and every deadline still means what it says.
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+import os
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+from unittest import mock
+
+import boto3
+import httpx
+
+from bluegreen.adapters.active_color import ActiveColorStore
+from bluegreen.adapters.alarms import AlarmReader
+from bluegreen.adapters.gateway_acks import GatewayAckReader
+from bluegreen.adapters.kube import ApiClientFactory
+from bluegreen.adapters.notify import RecordingNotifier
+from bluegreen.adapters.release_store import ReleaseStore
+from bluegreen.clock import iso
+from bluegreen.config import AppConfig
+from bluegreen.runtime import Runtime
+
+ASL = Path(__file__).resolve().parents[2] / "statemachines" / "release.asl.json"
+REGION = "us-east-1"
+ACCOUNT = "123456789012"
+
+# Function name (as in the ASL substitutions and the CDK construct ids) -> handler module.
+HANDLERS: dict[str, str] = {
+    "Prepare": "lambdas.prepare",
+    "Deploy": "lambdas.deploy",
+    "CheckRollout": "lambdas.check_rollout",
+    "SmokeTests": "lambdas.smoke_tests",
+    "RequestApproval": "lambdas.request_approval",
+    "PreSwitchChecks": "lambdas.pre_switch_checks",
+    "Switch": "lambdas.switch",
+    "ConfirmGateways": "lambdas.confirm_gateways",
+    "CheckBake": "lambdas.check_bake",
+    "Rollback": "lambdas.rollback",
+    "Finish": "lambdas.finish",
+    "RecordFailure": "lambdas.record_failure",
+    "DecideApproval": "lambdas.decide_approval",
+}
+
+
+def function_arn(name: str) -> str:
+    return f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:bluegreen-{name}"
+
+
+def load_definition(path: Path = ASL) -> str:
+    """The ASL with every `${XFunctionArn}` substituted, as CDK's definition_substitutions does."""
+    text = path.read_text(encoding="utf-8")
+    for name in HANDLERS:
+        text = text.replace("${" + name + "FunctionArn}", function_arn(name))
+    if "${" in text:
+        raise ValueError(f"unsubstituted placeholder left in {path}")
+    return text
+
+
+class VirtualClock:
+    """Real time plus every second the workflow 'waited'."""
+
+    def __init__(self) -> None:
+        self._offset = timedelta()
+        self._lock = threading.Lock()
+
+    def __call__(self) -> datetime:
+        with self._lock:
+            return datetime.now(UTC) + self._offset
+
+    def advance(self, seconds: float) -> None:
+        with self._lock:
+            self._offset += timedelta(seconds=seconds)
+
+
+@dataclass
+class FakeContext:
+    """The parts of a Lambda context that Powertools reads."""
+
+    function_name: str
+    memory_limit_in_mb: int = 256
+    aws_request_id: str = "local"
+
+    @property
+    def invoked_function_arn(self) -> str:
+        return function_arn(self.function_name)
+
+
+class FakeGateways:
+    """Gateways as the workflow sees them: each tick, every gateway reads the parameter and writes
+    its acknowledgement, as the real agent does. Modes: follow (healthy), stuck (heartbeats but
+    keeps the old colour), silent (no heartbeat at all)."""
+
+    def __init__(self, ids: list[str], parameter_name: str, acks_table: Any, ssm: Any, clock: VirtualClock) -> None:
+        self.ids = ids
+        self.mode = dict.fromkeys(ids, "follow")
+        self._parameter = parameter_name
+        self._table = acks_table
+        self._ssm = ssm
+        self._clock = clock
+
+    def tick(self) -> None:
+        parameter = self._ssm.get_parameter(Name=self._parameter)["Parameter"]
+        now = iso(self._clock())
+        for gateway_id in self.ids:
+            mode = self.mode[gateway_id]
+            if mode == "silent":
+                continue
+            item = self._table.get_item(Key={"gateway_id": gateway_id}).get("Item")
+            if mode == "follow" or item is None:
+                item = {
+                    "gateway_id": gateway_id,
+                    "parameter_name": self._parameter,
+                    "color": parameter["Value"],
+                    "parameter_version": int(parameter["Version"]),
+                    "mode": "runtime",
+                    "applied_at": now,
+                }
+            item["heartbeat_at"] = now
+            self._table.put_item(Item=item)
+
+
+@dataclass
+class Invocation:
+    function: str
+    error: str | None
+    at: datetime
+
+
+@dataclass
+class LocalAws:
+    """The AWS side of a local run, created inside moto."""
+
+    config: AppConfig
+    clock: VirtualClock
+    releases_table: Any
+    acks_table: Any
+    ssm: Any
+    sfn: Any
+    cloudwatch: Any
+    state_machine_arn: str
+    gateways: FakeGateways
+    notifier: RecordingNotifier = field(default_factory=RecordingNotifier)
+    invocations: list[Invocation] = field(default_factory=list)
+
+
+class LocalWorkflow:
+    """Context manager: moto started, resources created, handlers wired. See module docstring."""
+
+    def __init__(
+        self,
+        config: AppConfig,
+        kube: ApiClientFactory,
+        *,
+        http: httpx.Client | None = None,
+        definition_path: Path = ASL,
+        on_invoke: Callable[[str, dict[str, Any]], None] | None = None,
+    ) -> None:
+        self.config = config
+        self.kube = kube
+        self.http = http or httpx.Client(timeout=config.smoke.timeout_seconds)
+        self.definition_path = definition_path
+        self.on_invoke = on_invoke
+        self._stack = ExitStack()
+        self.aws: LocalAws
+        self.runtime: Runtime
+
+    # -- set-up ---------------------------------------------------------------------------------
+
+    def __enter__(self) -> LocalWorkflow:
+        from moto import mock_aws
+
+        for key, value in {
+            "AWS_ACCESS_KEY_ID": "testing",
+            "AWS_SECRET_ACCESS_KEY": "testing",
+            "AWS_SESSION_TOKEN": "testing",
+            "AWS_DEFAULT_REGION": REGION,
+        }.items():
+            self._stack.enter_context(mock.patch.dict(os.environ, {key: os.environ.get(key, value)}))
+        self._stack.enter_context(
+            mock_aws(config={"stepfunctions": {"execute_state_machine": True}, "lambda": {"use_docker": False}})
+        )
+        clock = VirtualClock()
+        self._patch_moto(clock)
+        self.aws = self._create_resources(clock)
+        self.runtime = Runtime(
+            config=self.config,
+            releases=ReleaseStore(self.aws.releases_table, clock=clock),
+            colors=ActiveColorStore(self.config.parameter_name, self.aws.ssm),
+            alarms=AlarmReader(self.aws.cloudwatch),
+            kube=self.kube,
+            sfn=self.aws.sfn,
+            acks=GatewayAckReader(self.aws.acks_table),
+            http=self.http,
+            notifier=self.aws.notifier,
+            clock=clock,
+        )
+        self.aws.gateways.tick()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        try:
+            self._fail_open_tokens()
+        finally:
+            self._stack.close()
+
+    def _patch_moto(self, clock: VirtualClock) -> None:
+        from moto.awslambda_simple.models import LambdaSimpleBackend
+        from moto.stepfunctions.parser.asl.component.common.retry import retrier_decl
+        from moto.stepfunctions.parser.asl.component.state.wait.wait_function.wait_function import WaitFunction
+
+        workflow = self
+
+        def invoke(backend: Any, function_name: str, qualifier: Any, body: Any, headers: Any, response_headers: Any) -> bytes:
+            return workflow._invoke(function_name, body, response_headers)
+
+        def wait_interval(wait_function: Any, env: Any, wait_seconds: int) -> None:
+            clock.advance(wait_seconds)
+            workflow.aws.gateways.tick()
+
+        class VirtualTime:
+            """Retry intervals move the virtual clock instead of sleeping (only in the retrier module)."""
+
+            @staticmethod
+            def sleep(seconds: float) -> None:
+                clock.advance(seconds)
+
+            time = staticmethod(time.time)
+
+        self._stack.enter_context(mock.patch.object(LambdaSimpleBackend, "invoke", invoke))
+        self._stack.enter_context(mock.patch.object(WaitFunction, "_wait_interval", wait_interval))
+        self._stack.enter_context(mock.patch.object(retrier_decl, "time", VirtualTime))
+
+    def _create_resources(self, clock: VirtualClock) -> LocalAws:
+        config = self.config
+        dynamodb = boto3.resource("dynamodb", region_name=REGION)
+        releases = dynamodb.create_table(
+            TableName="bluegreen-releases",
+            KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
+            AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
+            BillingMode="PAY_PER_REQUEST",
+        )
+        acks = dynamodb.create_table(
+            TableName="bluegreen-gateway-acks",
+            KeySchema=[{"AttributeName": "gateway_id", "KeyType": "HASH"}],
+            AttributeDefinitions=[{"AttributeName": "gateway_id", "AttributeType": "S"}],
+            BillingMode="PAY_PER_REQUEST",
+        )
+        ssm = boto3.client("ssm", region_name=REGION)
+        ssm.put_parameter(
+            Name=config.parameter_name,
+            Value=config.initial_color.value,
+            Type="String",
+            AllowedPattern="^(blue|green)$",
+        )
+        cloudwatch = boto3.client("cloudwatch", region_name=REGION)
+        for name in config.alarms.names:
+            cloudwatch.put_metric_alarm(
+                AlarmName=name,
+                MetricName=name,
+                Namespace="bluegreen/local",
+                Statistic="Sum",
+                Period=60,
+                EvaluationPeriods=1,
+                Threshold=1,
+                ComparisonOperator="GreaterThanOrEqualToThreshold",
+            )
+            cloudwatch.set_alarm_state(AlarmName=name, StateValue="OK", StateReason="local start")
+        sfn = boto3.client("stepfunctions", region_name=REGION)
+        state_machine_arn = sfn.create_state_machine(
+            name=f"{config.app}-{config.environment}-release",
+            definition=load_definition(self.definition_path),
+            roleArn=f"arn:aws:iam::{ACCOUNT}:role/bluegreen-release",
+        )["stateMachineArn"]
+        gateways = FakeGateways(config.gateways.ids, config.parameter_name, acks, ssm, clock)
+        return LocalAws(config, clock, releases, acks, ssm, sfn, cloudwatch, state_machine_arn, gateways)
+
+    # -- Lambda dispatch --------------------------------------------------------------------------
+
+    def _invoke(self, function_name: str, body: Any, response_headers: dict[str, str]) -> bytes:
+        name = function_name.rsplit(":", 1)[-1].removeprefix("bluegreen-")
+        event = json.loads(body) if body else {}
+        if self.on_invoke is not None:
+            self.on_invoke(name, event)
+        try:
+            result = self.call_handler(name, event)
+        except Exception as exc:  # a Lambda function error, exactly as AWS reports it
+            self.aws.invocations.append(Invocation(name, type(exc).__name__, self.aws.clock()))
+            response_headers["x-amz-function-error"] = "Unhandled"
+            return json.dumps(
+                {"errorMessage": str(exc), "errorType": type(exc).__name__, "stackTrace": []}
+            ).encode()
+        self.aws.invocations.append(Invocation(name, None, self.aws.clock()))
+        return json.dumps(result).encode()
+
+    def call_handler(self, name: str, event: dict[str, Any]) -> Any:
+        module = importlib.import_module(HANDLERS[name])
+        return module.handler(event, FakeContext(name), rt=self.runtime)
+
+    # -- driving an execution ---------------------------------------------------------------------
+
+    def start(self, release_input: Any, name: str | None = None) -> str:
+        kwargs: dict[str, Any] = {"stateMachineArn": self.aws.state_machine_arn, "input": json.dumps(release_input)}
+        if name:
+            kwargs["name"] = name
+        return str(self.aws.sfn.start_execution(**kwargs)["executionArn"])
+
+    def describe(self, execution_arn: str) -> dict[str, Any]:
+        return dict(self.aws.sfn.describe_execution(executionArn=execution_arn))
+
+    def wait_until(self, predicate: Callable[[], bool], timeout: float = 30.0, what: str = "condition") -> None:
+        deadline = time.monotonic() + timeout
+        while not predicate():
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"{what} not reached within {timeout}s")
+            time.sleep(0.01)
+
+    def wait_for_end(self, execution_arn: str, timeout: float = 30.0) -> dict[str, Any]:
+        self.wait_until(lambda: self.describe(execution_arn)["status"] != "RUNNING", timeout, "execution end")
+        return self.describe(execution_arn)
+
+    def pending_approval(self, release_id: str) -> str | None:
+        record = self.runtime.releases.get_record(release_id) or {}
+        approval = record.get("approval") or {}
+        return str(approval["approval_id"]) if approval.get("status") == "pending" else None
+
+    def wait_for_approval_request(self, release_id: str, timeout: float = 30.0) -> str:
+        self.wait_until(lambda: self.pending_approval(release_id) is not None, timeout, "approval request")
+        approval_id = self.pending_approval(release_id)
+        assert approval_id is not None
+        return approval_id
+
+    def decide(self, release_id: str, decision: str, approver: str, reason: str | None = None) -> Any:
+        event = {"release_id": release_id, "decision": decision, "approver": approver, "via": "cli", "reason": reason}
+        return self.call_handler("DecideApproval", event)
+
+    def history(self, execution_arn: str) -> list[dict[str, Any]]:
+        events: list[dict[str, Any]] = []
+        kwargs: dict[str, Any] = {"executionArn": execution_arn, "maxResults": 1000}
+        while True:
+            page = self.aws.sfn.get_execution_history(**kwargs)
+            events += page["events"]
+            if not page.get("nextToken"):
+                return events
+            kwargs["nextToken"] = page["nextToken"]
+
+    def record(self, release_id: str) -> dict[str, Any]:
+        return self.runtime.releases.get_record(release_id) or {}
+
+    def _fail_open_tokens(self) -> None:
+        """StopExecution doesn't end an execution blocked on a task token: fail every open one."""
+        response = self.aws.releases_table.scan()
+        for item in response.get("Items", []):
+            if str(item.get("pk", "")).startswith("APPROVAL#") and item.get("task_token"):
+                try:
+                    self.aws.sfn.send_task_failure(taskToken=item["task_token"], error="TestTeardown")
+                except Exception:  # noqa: S110 - best effort: the execution may already be over
+                    pass
+
+
+@contextmanager
+def local_workflow(config: AppConfig, kube: ApiClientFactory, **kwargs: Any) -> Iterator[LocalWorkflow]:
+    with LocalWorkflow(config, kube, **kwargs) as workflow:
+        yield workflow

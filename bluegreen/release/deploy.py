@@ -1,0 +1,120 @@
+"""DeployToIdle: make the idle namespace a copy of the active one, then apply the release on top.
+
+Every configured service is deployed, not only the changed ones: a release that changes one service
+must never leave the others on whatever stale version the idle colour ran last time.
+"""
+
+from __future__ import annotations
+
+import copy
+from concurrent.futures import ThreadPoolExecutor
+from datetime import timedelta
+from typing import Any
+
+import yaml
+
+from bluegreen.adapters.kube import Deployments
+from bluegreen.errors import DeployError
+from bluegreen.models import DeployedService, DeployResult, ReleaseContext, ServicePlan
+from bluegreen.release.rollout import container_images
+from bluegreen.runtime import Runtime
+
+RELEASE_ANNOTATION = "bluegreen.io/release-id"
+MAX_PARALLEL = 8
+
+
+class ServiceDeployError(Exception):
+    """One service could not be deployed; collected into a DeployError naming every service."""
+
+
+def _copy_for_idle(active: dict[str, Any], release_id: str) -> dict[str, Any]:
+    """A new idle Deployment from the active one's spec (server-set fields dropped)."""
+    metadata = active.get("metadata", {})
+    return {
+        "apiVersion": "apps/v1",
+        "kind": "Deployment",
+        "metadata": {
+            "name": metadata["name"],
+            "labels": metadata.get("labels", {}),
+            "annotations": {RELEASE_ANNOTATION: release_id},
+        },
+        "spec": copy.deepcopy(active["spec"]),
+    }
+
+
+def deploy_service(plan: ServicePlan, context: ReleaseContext, deployments: Deployments) -> DeployedService:
+    active = deployments.read(context.active_namespace, plan.deployment)
+    if active is None:
+        raise ServiceDeployError(f"deployment {plan.deployment} not found in active namespace {context.active_namespace}")
+    images = container_images(active)
+    if plan.container not in images:
+        raise ServiceDeployError(f"container {plan.container} not in deployment {plan.deployment}")
+    desired = dict(images)
+    if plan.image:
+        desired[plan.container] = plan.image
+    replicas = int(active.get("spec", {}).get("replicas", 1))
+
+    idle = deployments.read(context.idle_namespace, plan.deployment)
+    if idle is None:
+        body = _copy_for_idle(active, context.release_id)
+        body["spec"]["replicas"] = replicas
+        for container in body["spec"]["template"]["spec"]["containers"]:
+            container["image"] = desired[container["name"]]
+        result = deployments.create(context.idle_namespace, body)
+        changed = True
+    else:
+        before = int(idle.get("metadata", {}).get("generation") or 0)
+        patch = {
+            "metadata": {"annotations": {RELEASE_ANNOTATION: context.release_id}},
+            "spec": {
+                "replicas": replicas,
+                "template": {"spec": {"containers": [{"name": n, "image": i} for n, i in desired.items()]}},
+            },
+        }
+        result = deployments.patch(context.idle_namespace, plan.deployment, patch)
+        changed = int(result.get("metadata", {}).get("generation") or 0) != before
+    return DeployedService(
+        name=plan.name,
+        deployment=plan.deployment,
+        image=desired[plan.container],
+        images=container_images(result),
+        replicas=replicas,
+        generation=int(result.get("metadata", {}).get("generation") or 0),
+        changed=changed,
+    )
+
+
+def _apply_manifests(text: str, context: ReleaseContext, deployments: Deployments) -> None:
+    for manifest in yaml.safe_load_all(text):
+        if manifest:
+            deployments.apply(context.idle_namespace, manifest)
+
+
+def deploy_to_idle(context: ReleaseContext, rt: Runtime, manifests_text: str | None = None) -> DeployResult:
+    deployments = Deployments(rt.kube())
+    if manifests_text:
+        _apply_manifests(manifests_text, context, deployments)
+    results: dict[str, DeployedService] = {}
+    failures: dict[str, str] = {}
+    with ThreadPoolExecutor(max_workers=min(MAX_PARALLEL, len(context.services))) as pool:
+        futures = {plan.name: pool.submit(deploy_service, plan, context, deployments) for plan in context.services}
+        for name, future in futures.items():
+            try:
+                results[name] = future.result()
+            except Exception as exc:  # collected per service; the error names each one
+                failures[name] = str(exc) or type(exc).__name__
+    now = rt.clock()
+    if failures:
+        rt.releases.update_record(context.release_id, {"deploy_failures": failures}, step="deploy_failed")
+        raise DeployError(failures)
+    services = [results[plan.name] for plan in context.services]
+    rt.releases.update_record(
+        context.release_id,
+        {"deployed": {s.name: {"image": s.image, "replicas": s.replicas} for s in services}},
+        step="deployed",
+    )
+    return DeployResult(
+        services=services,
+        deployed_at=now,
+        rollout_deadline=now + timedelta(seconds=rt.config.rollout.timeout_seconds),
+    )

@@ -1,0 +1,78 @@
+"""Prepare: validate the input, read the active colour, take the lock, write the release record."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bluegreen.adapters.notify import Notification
+from bluegreen.models import ReleaseContext, Waits
+from bluegreen.release.input import validate_release_input
+from bluegreen.runtime import Runtime
+
+
+def release_id_of(execution_arn: str) -> str:
+    """The execution's name: unique per state machine, readable, and what operators type."""
+    return execution_arn.rsplit(":", 1)[-1]
+
+
+def prepare(raw_input: Any, execution_arn: str, rt: Runtime) -> ReleaseContext:
+    config = rt.config
+    validated = validate_release_input(raw_input, config)  # before any AWS or Kubernetes call
+    release = validated.input
+    active = rt.colors.read()
+    release_id = release_id_of(execution_arn)
+    took_over = rt.releases.acquire_lock(
+        config.app, config.environment, execution_arn, release_id, rt.execution_is_running
+    )
+    idle = active.color.other()
+    context = ReleaseContext(
+        release_id=release_id,
+        execution_arn=execution_arn,
+        app=config.app,
+        environment=config.environment,
+        version=release.version,
+        triggered_by=release.triggered_by,
+        change_ref=release.change_ref,
+        manifests=release.manifests,
+        active_color=active.color,
+        idle_color=idle,
+        active_namespace=config.namespaces.of(active.color),
+        idle_namespace=config.namespaces.of(idle),
+        parameter_name=config.parameter_name,
+        parameter_version=active.version,
+        services=validated.services,
+        waits=Waits(
+            rollout_poll_seconds=config.rollout.poll_seconds,
+            gateway_poll_seconds=config.gateways.confirm_poll_seconds,
+            bake_check_seconds=config.bake.check_interval_seconds,
+            approval_timeout_seconds=config.approvals.timeout_seconds,
+        ),
+        started_at=rt.clock(),
+    )
+    rt.releases.create_record(
+        release_id,
+        {
+            "app": config.app,
+            "environment": config.environment,
+            "execution_arn": execution_arn,
+            "status": "RUNNING",
+            "version": release.version,
+            "images": {s.name: s.image for s in validated.services if s.image},
+            "triggered_by": release.triggered_by,
+            "change_ref": release.change_ref,
+            "colors": {"before": active.color.value, "target": idle.value},
+            "parameter_versions": {"before": active.version},
+            "created_at": context.started_at,
+            **({"took_over_lock_from": took_over} if took_over else {}),
+        },
+    )
+    rt.releases.update_record(release_id, {}, step="prepared")
+    rt.notifier.notify(
+        Notification(
+            "release_started",
+            release_id,
+            f"{config.app}/{config.environment} {release.version}: deploying to {idle.value} "
+            f"(live on {active.color.value}), triggered by {release.triggered_by}",
+        )
+    )
+    return context

@@ -1,0 +1,105 @@
+"""What a step needs from the outside world, built once per Lambda container and passed in.
+
+Handlers build a Runtime from their environment (`Runtime.from_environment()`); tests and the local
+demo build one around moto, the fake Kubernetes API server and in-memory fakes.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import boto3
+import httpx
+from botocore.exceptions import ClientError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from bluegreen.adapters.active_color import ActiveColorStore
+from bluegreen.adapters.alarms import AlarmReader
+from bluegreen.adapters.aws import client
+from bluegreen.adapters.gateway_acks import GatewayAckReader
+from bluegreen.adapters.kube import ApiClientFactory, EksApiClientFactory
+from bluegreen.adapters.notify import LogNotifier, Notifier
+from bluegreen.adapters.release_store import ReleaseStore
+from bluegreen.clock import Clock, utc_now
+from bluegreen.config import AppConfig, load_config
+from bluegreen.errors import SettingsError
+
+
+class LambdaSettings(BaseModel):
+    """A Lambda's environment variables, validated at start-up."""
+
+    model_config = ConfigDict(frozen=True)
+
+    bluegreen_config: str = Field(min_length=1, description="path of the app config, relative to the task root")
+    releases_table: str = Field(min_length=3)
+    acks_table: str | None = None
+    aws_region: str = Field(default="us-east-1", min_length=1)
+
+    @classmethod
+    def from_environ(cls, environ: dict[str, str] | None = None) -> LambdaSettings:
+        env = dict(os.environ if environ is None else environ)
+        values = {
+            "bluegreen_config": env.get("BLUEGREEN_CONFIG", ""),
+            "releases_table": env.get("RELEASES_TABLE", ""),
+            "acks_table": env.get("ACKS_TABLE") or None,
+            "aws_region": env.get("AWS_REGION") or env.get("AWS_DEFAULT_REGION") or "us-east-1",
+        }
+        try:
+            return cls.model_validate(values)
+        except ValidationError as exc:
+            fields = ", ".join(str(err["loc"][0]).upper() for err in exc.errors())
+            raise SettingsError(f"missing or invalid environment variable(s): {fields}") from exc
+
+    def config_path(self) -> Path:
+        path = Path(self.bluegreen_config)
+        if path.is_absolute():
+            return path
+        return Path(os.environ.get("LAMBDA_TASK_ROOT", ".")) / path
+
+
+@dataclass
+class Runtime:
+    config: AppConfig
+    releases: ReleaseStore
+    colors: ActiveColorStore
+    alarms: AlarmReader
+    kube: ApiClientFactory
+    sfn: Any
+    acks: GatewayAckReader | None = None
+    http: httpx.Client = field(default_factory=lambda: httpx.Client(timeout=10.0))
+    notifier: Notifier = field(default_factory=LogNotifier)
+    clock: Clock = utc_now
+
+    def execution_is_running(self, execution_arn: str) -> bool:
+        try:
+            status = self.sfn.describe_execution(executionArn=execution_arn)["status"]
+        except ClientError as exc:
+            if exc.response.get("Error", {}).get("Code") == "ExecutionDoesNotExist":
+                return False
+            raise
+        return bool(status == "RUNNING")
+
+    def require_acks(self) -> GatewayAckReader:
+        if self.acks is None:
+            raise SettingsError("ACKS_TABLE is not set for this function")
+        return self.acks
+
+    @classmethod
+    def from_environment(cls) -> Runtime:
+        settings = LambdaSettings.from_environ()
+        config = load_config(settings.config_path())
+        session = boto3.session.Session(region_name=settings.aws_region)
+        dynamodb = session.resource("dynamodb")
+        return cls(
+            config=config,
+            releases=ReleaseStore(dynamodb.Table(settings.releases_table)),
+            colors=ActiveColorStore(config.parameter_name, client("ssm", session)),
+            alarms=AlarmReader(client("cloudwatch", session)),
+            kube=EksApiClientFactory(config.cluster.name, client("eks", session), settings.aws_region),
+            sfn=client("stepfunctions", session),
+            acks=GatewayAckReader(dynamodb.Table(settings.acks_table)) if settings.acks_table else None,
+            http=httpx.Client(timeout=config.smoke.timeout_seconds, verify=config.smoke.verify_tls),
+        )
