@@ -1,0 +1,136 @@
+"""Renders the nginx files the agent owns from the packaged templates.
+
+Placeholders are `{{ name }}`; an unknown or missing one is an error, so a template and its
+renderer can never silently disagree. Every value comes from the validated config or a Color.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+
+from bluegreen.colors import Color
+from bluegreen.gateway.config import GatewayConfig, Mode
+
+PLACEHOLDER = re.compile(r"\{\{ *([a-z_]+) *\}\}")
+LUA_MODULE = "bluegreen_switch.lua"
+DEFAULT_FILE = "default-color.conf"
+# Debian's libnginx-mod-http-lua; the Lua module needs the NDK loaded first.
+DEBIAN_LUA_MODULES = (
+    Path("/usr/lib/nginx/modules/ndk_http_module.so"),
+    Path("/usr/lib/nginx/modules/ngx_http_lua_module.so"),
+)
+
+
+def template_text(name: str) -> str:
+    return resources.files("bluegreen.gateway").joinpath("templates", name).read_text(encoding="utf-8")
+
+
+def render_template(name: str, values: dict[str, str]) -> str:
+    text = template_text(name)
+    used: set[str] = set()
+
+    def substitute(match: re.Match[str]) -> str:
+        key = match.group(1)
+        if key not in values:
+            raise KeyError(f"template {name} uses {{{{ {key} }}}} but no value was given")
+        used.add(key)
+        return values[key]
+
+    rendered = PLACEHOLDER.sub(substitute, text)
+    unused = set(values) - used
+    if unused:
+        raise KeyError(f"template {name} does not use {sorted(unused)}")
+    return rendered
+
+
+@dataclass(frozen=True)
+class GatewayFiles:
+    """Where the agent's nginx files live, and what they hold."""
+
+    site_path: Path
+    lua_path: Path
+    default_path: Path
+
+
+def gateway_files(config: GatewayConfig) -> GatewayFiles:
+    files_dir = config.nginx.files_dir
+    return GatewayFiles(
+        site_path=config.nginx.site_path,
+        lua_path=files_dir / LUA_MODULE,
+        default_path=files_dir / DEFAULT_FILE,
+    )
+
+
+def _common_values(config: GatewayConfig, template: str) -> dict[str, str]:
+    return {
+        "template": template,
+        "blue_address": config.upstreams.blue,
+        "green_address": config.upstreams.green,
+        "keepalive": str(config.upstreams.keepalive),
+        "listen": config.nginx.listen,
+        "live_host": config.domains.live,
+        "preprod_host": config.domains.preprod,
+        "admin_port": str(config.nginx.admin_port),
+    }
+
+
+def render_runtime_site(config: GatewayConfig) -> str:
+    """The runtime-mode site: structure only, the colour is not in it (it is in the dict / default file)."""
+    template = "site-runtime.conf.tmpl"
+    values = _common_values(config, template)
+    values.update(
+        files_dir=str(config.nginx.files_dir),
+        default_file=str(gateway_files(config).default_path),
+        shared_dict_size=config.nginx.shared_dict_size,
+    )
+    return render_template(template, values)
+
+
+def render_default_color(color: Color) -> str:
+    """Included in every runtime-mode server block: the colour served while the shared dict is empty."""
+    return (
+        "# Rendered by bluegreen-gateway: the colour it last applied, served after an nginx start\n"
+        "# until the agent sets the shared dict. Rewritten on every switch.\n"
+        f'set $bluegreen_default "{color.value}";\n'
+    )
+
+
+def render_reload_site(config: GatewayConfig, live: Color) -> str:
+    template = "site-reload.conf.tmpl"
+    values = _common_values(config, template)
+    values.update(live_color=live.value, idle_color=live.other().value)
+    return render_template(template, values)
+
+
+def render_site(config: GatewayConfig, live: Color) -> str:
+    return render_runtime_site(config) if config.mode is Mode.RUNTIME else render_reload_site(config, live)
+
+
+def render_main_conf(
+    *,
+    site_path: Path,
+    pid_path: Path,
+    error_log: Path,
+    temp_dir: Path,
+    lua: bool,
+    worker_processes: str = "auto",
+    user: str | None = None,
+    modules: tuple[Path, ...] = DEBIAN_LUA_MODULES,
+) -> str:
+    """A whole nginx.conf for a dedicated gateway (tests and the benchmark use it too)."""
+    load_modules = "\n".join(f"load_module {module};" for module in modules) if lua else ""
+    return render_template(
+        "nginx.conf.tmpl",
+        {
+            "load_modules": load_modules,
+            "user": f"user {user};" if user else "",
+            "worker_processes": worker_processes,
+            "pid_path": str(pid_path),
+            "error_log": str(error_log),
+            "temp_dir": str(temp_dir),
+            "site_path": str(site_path),
+        },
+    )
