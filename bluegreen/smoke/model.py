@@ -50,7 +50,11 @@ class SecretRef(SuiteModel):
 
 
 class BodyAssertion(SuiteModel):
-    """One check on the JSON body; exactly one of `equals`, `exists`, `matches`, `one_of`."""
+    """One check on the JSON body: exactly one of `equals`, `exists`, `matches`, `one_of`.
+
+    An operator set to null counts as absent (so a dumped suite validates again); to expect
+    a JSON null, write `one_of: [null]`.
+    """
 
     path: JsonPathExpr
     equals: TemplatedJson = None
@@ -70,17 +74,16 @@ class BodyAssertion(SuiteModel):
 
     @model_validator(mode="after")
     def _one_operator(self) -> BodyAssertion:
-        given = [op for op in Operator if op.value in self.model_fields_set]
+        given = [op.value for op in Operator if getattr(self, op.value) is not None]
         if len(given) != 1:
             names = ", ".join(op.value for op in Operator)
-            raise ValueError(f"give exactly one of {names} (got {len(given)})")
-        if self.exists is None and "exists" in self.model_fields_set:
-            raise ValueError("exists must be true or false")
+            found = ", ".join(given) or "none"
+            raise ValueError(f"give exactly one of {names} (found: {found})")
         return self
 
     @property
     def operator(self) -> Operator:
-        return next(op for op in Operator if op.value in self.model_fields_set)
+        return next(op for op in Operator if getattr(self, op.value) is not None)
 
     @property
     def operand(self) -> JsonValue:

@@ -180,10 +180,10 @@ class ScenarioRun:
     def _add(self, report: StepReport) -> None:
         with self._lock:
             self._steps.append(report)
-        level = logging.INFO if report.status is StepStatus.PASSED else logging.WARNING
+        passed = report.status is StepStatus.PASSED
         logger.log(
-            level,
-            "smoke %s/%s %s %s: %s (HTTP %s, %s ms) %s",
+            logging.INFO if passed else logging.WARNING,
+            "smoke %s/%s %s %s: %s (HTTP %s, %s ms)%s",
             self.scenario.name,
             report.name,
             report.method,
@@ -191,7 +191,7 @@ class ScenarioRun:
             report.status.value,
             report.http_status,
             report.latency_ms,
-            "" if report.status is StepStatus.PASSED else report.reason(),
+            "" if passed else f": {report.reason()}",
         )
 
     def _stop(self, reason: str, *, deadline: bool = False) -> None:
@@ -269,11 +269,12 @@ class ScenarioRun:
         failures: list[CheckFailure] = []
         expected = step.expect.status
         if response.status_code != expected:
+            # The body checks assume the expected status; the excerpt shows what came instead.
             actual = f"{response.status_code} {response.reason_phrase}".strip()
             failures.append(CheckFailure(check="status", expected=str(expected), actual=actual))
         document: JsonValue = None
         parsed = False
-        if step.expect.body or step.capture:
+        if not failures and (step.expect.body or step.capture):
             try:
                 document = response.json()
                 parsed = True
