@@ -79,6 +79,8 @@ def _cause_reason(problem: str) -> str:
         return "FieldValueRequired"
     if problem.startswith("Unsupported value"):
         return "FieldValueNotSupported"
+    if problem.startswith("Forbidden"):
+        return "FieldValueForbidden"
     return "FieldValueInvalid"
 
 

@@ -139,6 +139,15 @@ class FakeKubeServer:
     # --- test hooks ----------------------------------------------------------------------------
 
     @property
+    def auto_complete(self) -> bool:
+        """Whether rollouts of deployments without their own mode finish at once (else: manual)."""
+        return self.store.default_mode is RolloutMode.COMPLETE
+
+    @auto_complete.setter
+    def auto_complete(self, enabled: bool) -> None:
+        self.store.default_mode = RolloutMode.COMPLETE if enabled else RolloutMode.MANUAL
+
+    @property
     def on_change(self) -> ChangeListener | None:
         return self.store.on_change
 
@@ -225,6 +234,7 @@ class FakeKubeServer:
                 _decode(body, patch_type),
                 subresource=route.subresource,
                 field_manager=params.get("fieldManager"),
+                force=params["force"] == "true" if "force" in params else None,
                 dry_run=dry_run,
             )
             return (201 if created else 200), patched
@@ -322,6 +332,7 @@ def _decode(body: bytes, content_type: str) -> Any:
 class _Handler(BaseHTTPRequestHandler):
     server: _HTTPServer
     protocol_version = "HTTP/1.1"  # keep-alive, as the client's connection pool expects
+    disable_nagle_algorithm = True  # headers and body go out in two writes: no 40 ms delayed-ACK stall
     timeout = 30  # seconds an idle kept-alive connection may hold a thread
 
     def do_GET(self) -> None:

@@ -135,6 +135,7 @@ class Store:
         *,
         subresource: str | None = None,
         field_manager: str | None = None,
+        force: bool | None = None,
         dry_run: bool = False,
     ) -> tuple[Obj, bool]:
         """The patched object and whether it was created (only server-side apply creates)."""
@@ -146,6 +147,13 @@ class Store:
                 "meta.k8s.io",
                 "",
                 [("fieldManager", "Required value: is required for apply patch")],
+            )
+        if patch_type != APPLY_PATCH and force is not None:
+            raise errors.invalid(
+                "PatchOptions",
+                "meta.k8s.io",
+                "",
+                [("force", "Forbidden: may not be specified for non-apply patch")],
             )
         with self._writing() as events:
             old = self._objects.get(_key(rtype, namespace, name))
@@ -173,7 +181,7 @@ class Store:
     def delete(
         self, rtype: ResourceType, namespace: str, name: str, options: Any = None, *, dry_run: bool = False
     ) -> Obj:
-        """Deletes at once (no finalizers); deleting a namespace deletes what is in it."""
+        """Deletes at once (no finalizers, no grace period); deleting a namespace deletes what is in it."""
         with self._writing() as events:
             key = _key(rtype, namespace, name)
             old = self._existing(rtype, namespace, name)
@@ -189,6 +197,13 @@ class Store:
                     if doomed_key[0] == DEPLOYMENTS.plural:
                         events.append(("DELETED", doomed_key[1], copy.deepcopy(gone)))
                 self._resource_version += 1
+            if rtype is SERVICES:
+                return copy.deepcopy(old)  # the apiserver answers a service deletion with the service
+            if rtype is NAMESPACES:  # ... and a namespace deletion with the namespace, now terminating
+                terminating = copy.deepcopy(old)
+                terminating["metadata"]["deletionTimestamp"] = controller.now()
+                terminating["status"] = {"phase": "Terminating"}
+                return terminating
             details: Obj = {"name": name, "kind": rtype.plural, "uid": old["metadata"]["uid"]}
             if rtype.group:
                 details["group"] = rtype.group
