@@ -14,6 +14,7 @@ from bluegreen.gateway.ssm_source import SsmParameterSource
 from bluegreen.gateway.state import StateStore
 
 if TYPE_CHECKING:
+    import boto3
     from mypy_boto3_dynamodb import DynamoDBClient
     from mypy_boto3_ssm import SSMClient
 
@@ -26,7 +27,9 @@ def build_applier(config: GatewayConfig) -> Applier:
     return ReloadApplier(config, commands, admin, config.nginx.verify_timeout_seconds)
 
 
-def build_clients(config: GatewayConfig) -> tuple[SSMClient, DynamoDBClient]:
+def build_clients(
+    config: GatewayConfig, session: boto3.session.Session | None = None
+) -> tuple[SSMClient, DynamoDBClient]:
     """One attempt per call (botocore retries off): the agent's own jittered backoff decides when to retry."""
     import boto3
     from botocore.config import Config
@@ -37,9 +40,14 @@ def build_clients(config: GatewayConfig) -> tuple[SSMClient, DynamoDBClient]:
         retries={"total_max_attempts": 1, "mode": "standard"},
         user_agent_extra="bluegreen-gateway",
     )
-    session = boto3.session.Session(region_name=config.aws.region)
-    ssm = session.client("ssm", endpoint_url=config.aws.ssm_endpoint_url, config=client_config)
-    dynamodb = session.client("dynamodb", endpoint_url=config.aws.dynamodb_endpoint_url, config=client_config)
+    session = session or boto3.session.Session()
+    region = config.aws.region
+    ssm = session.client(
+        "ssm", region_name=region, endpoint_url=config.aws.ssm_endpoint_url, config=client_config
+    )
+    dynamodb = session.client(
+        "dynamodb", region_name=region, endpoint_url=config.aws.dynamodb_endpoint_url, config=client_config
+    )
     return ssm, dynamodb
 
 
@@ -49,9 +57,10 @@ def build_agent(
     ssm: SSMClient | None = None,
     dynamodb: DynamoDBClient | None = None,
     applier: Applier | None = None,
+    session: boto3.session.Session | None = None,
 ) -> Agent:
     if ssm is None or dynamodb is None:
-        built_ssm, built_dynamodb = build_clients(config)
+        built_ssm, built_dynamodb = build_clients(config, session)
         ssm = ssm or built_ssm
         dynamodb = dynamodb or built_dynamodb
     return Agent(
