@@ -14,6 +14,7 @@ import json
 import os
 import threading
 import time
+import uuid
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
@@ -105,7 +106,9 @@ class FakeGateways:
     its acknowledgement, as the real agent does. Modes: follow (healthy), stuck (heartbeats but
     keeps the old colour), silent (no heartbeat at all)."""
 
-    def __init__(self, ids: list[str], parameter_name: str, acks_table: Any, ssm: Any, clock: VirtualClock) -> None:
+    def __init__(
+        self, ids: list[str], parameter_name: str, acks_table: Any, ssm: Any, clock: VirtualClock
+    ) -> None:
         self.ids = ids
         self.mode = dict.fromkeys(ids, "follow")
         self._parameter = parameter_name
@@ -192,7 +195,9 @@ class LocalWorkflow:
         }.items():
             self._stack.enter_context(mock.patch.dict(os.environ, {key: os.environ.get(key, value)}))
         self._stack.enter_context(
-            mock_aws(config={"stepfunctions": {"execute_state_machine": True}, "lambda": {"use_docker": False}})
+            mock_aws(
+                config={"stepfunctions": {"execute_state_machine": True}, "lambda": {"use_docker": False}}
+            )
         )
         clock = VirtualClock()
         self._patch_moto(clock)
@@ -221,11 +226,15 @@ class LocalWorkflow:
     def _patch_moto(self, clock: VirtualClock) -> None:
         from moto.awslambda_simple.models import LambdaSimpleBackend
         from moto.stepfunctions.parser.asl.component.common.retry import retrier_decl
-        from moto.stepfunctions.parser.asl.component.state.wait.wait_function.wait_function import WaitFunction
+        from moto.stepfunctions.parser.asl.component.state.wait.wait_function.wait_function import (
+            WaitFunction,
+        )
 
         workflow = self
 
-        def invoke(backend: Any, function_name: str, qualifier: Any, body: Any, headers: Any, response_headers: Any) -> bytes:
+        def invoke(
+            backend: Any, function_name: str, qualifier: Any, body: Any, headers: Any, response_headers: Any
+        ) -> bytes:
             return workflow._invoke(function_name, body, response_headers)
 
         def wait_interval(wait_function: Any, env: Any, wait_seconds: int) -> None:
@@ -314,15 +323,20 @@ class LocalWorkflow:
     # -- driving an execution ---------------------------------------------------------------------
 
     def start(self, release_input: Any, name: str | None = None) -> str:
-        kwargs: dict[str, Any] = {"stateMachineArn": self.aws.state_machine_arn, "input": json.dumps(release_input)}
-        if name:
-            kwargs["name"] = name
-        return str(self.aws.sfn.start_execution(**kwargs)["executionArn"])
+        # AWS names an unnamed execution with a UUID; moto would call every one "None".
+        response = self.aws.sfn.start_execution(
+            stateMachineArn=self.aws.state_machine_arn,
+            input=json.dumps(release_input),
+            name=name or str(uuid.uuid4()),
+        )
+        return str(response["executionArn"])
 
     def describe(self, execution_arn: str) -> dict[str, Any]:
         return dict(self.aws.sfn.describe_execution(executionArn=execution_arn))
 
-    def wait_until(self, predicate: Callable[[], bool], timeout: float = 30.0, what: str = "condition") -> None:
+    def wait_until(
+        self, predicate: Callable[[], bool], timeout: float = 30.0, what: str = "condition"
+    ) -> None:
         deadline = time.monotonic() + timeout
         while not predicate():
             if time.monotonic() > deadline:
@@ -345,7 +359,13 @@ class LocalWorkflow:
         return approval_id
 
     def decide(self, release_id: str, decision: str, approver: str, reason: str | None = None) -> Any:
-        event = {"release_id": release_id, "decision": decision, "approver": approver, "via": "cli", "reason": reason}
+        event = {
+            "release_id": release_id,
+            "decision": decision,
+            "approver": approver,
+            "via": "cli",
+            "reason": reason,
+        }
         return self.call_handler("DecideApproval", event)
 
     def history(self, execution_arn: str) -> list[dict[str, Any]]:

@@ -94,6 +94,12 @@ def record_failure(state: FinalState, execution_arn: str, rt: Runtime) -> Finish
         "finished_at": now,
         "active_color": _live_color(rt),
     }
+    if outcome is Outcome.REJECTED and approval.get("by"):
+        # The decision as recorded by the decide handler (the task failure's cause says the same on
+        # AWS; moto 5.2 drops that cause, so the record is the one source both agree on).
+        fields["reason"] = (
+            f"rejected by {approval['by']} via {approval.get('via', '?')}: {approval.get('reason') or 'no reason given'}"
+        )
     if approval.get("status") == "pending" and approval.get("approval_id"):
         rt.releases.close_approval(str(approval["approval_id"]))  # the token dies with the release
         fields["approval"] = {**approval, "status": outcome.value}
