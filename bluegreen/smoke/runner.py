@@ -54,6 +54,7 @@ ClientFactory = Callable[..., httpx.Client]
 IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
 USER_AGENT = "bluegreen-smoke/1"
 DEADLINE_GRACE_SECONDS = 0.5
+DEADLINE_SLACK_SECONDS = 0.05  # a timeout this close to the deadline was the deadline's doing
 _LAST_FIELD = re.compile(r"([A-Za-z0-9_-]+)['\"\]]*$")
 
 
@@ -163,16 +164,23 @@ class ScenarioRun:
                     if self.deadline.remaining() <= 0:
                         self._stop("not run: the overall deadline passed", deadline=True)
                         return
-                    report, go_on = self._run_step(client, step)
+                    try:
+                        report, go_on = self._run_step(client, step)
+                    except Exception as exc:  # a bug must not lose the other scenarios' results
+                        logger.error(
+                            "smoke %s/%s crashed: %s", self.scenario.name, step.name, type(exc).__name__
+                        )
+                        report, go_on = self._error(step, f"internal error: {type(exc).__name__}"), False
                     self._add(report)
                     if not go_on:
-                        self._stop(
-                            f"not run: step {step.name!r} did not pass", deadline=report.error is not None
-                        )
+                        self._stop(f"not run: step {step.name!r} did not pass")
                         return
-        except Exception as exc:  # a bug must not lose the other scenarios' results
-            logger.error("smoke scenario %s crashed: %s", self.scenario.name, type(exc).__name__)
-            self._stop(f"not run: internal error {type(exc).__name__}")
+        except Exception as exc:  # opening the client (e.g. a bad CA bundle): blame the next step
+            with self._lock:
+                pending = self.scenario.steps[len(self._steps) :]
+            if pending:
+                self._add(self._error(pending[0], f"could not open an HTTP client: {type(exc).__name__}"))
+            self._stop("not run: no HTTP client")
         finally:
             with self._lock:
                 self._finished = time.monotonic()
@@ -250,7 +258,10 @@ class ScenarioRun:
             except httpx.HTTPError as exc:
                 latency = _ms(time.perf_counter() - started)
                 transient, what = classify(exc, method)
-                by_deadline = isinstance(exc, httpx.TimeoutException) and timeout < self.request_timeout
+                bounded = (
+                    timeout < self.request_timeout and self.deadline.remaining() < DEADLINE_SLACK_SECONDS
+                )
+                by_deadline = isinstance(exc, httpx.TimeoutException) and bounded
                 if by_deadline:
                     what = f"{what}: cut off by the overall deadline of {self.deadline.seconds:g} s"
                     return _Attempted(None, latency, attempt, what, True)
