@@ -27,5 +27,7 @@ class Event(BaseModel):
 @logger.inject_lambda_context
 def handler(event: dict[str, Any], context: LambdaContext, rt: Runtime | None = None) -> dict[str, Any]:
     e = Event.model_validate(event)
-    result = confirm_gateways(e.release_id, e.target_color, e.parameter_version, e.since, e.on_timeout, runtime.get(rt))
+    result = confirm_gateways(
+        e.release_id, e.target_color, e.parameter_version, e.since, e.on_timeout, runtime.get(rt)
+    )
     return result.model_dump(mode="json")

@@ -26,7 +26,8 @@ class Event(BaseModel):
 def handler(event: dict[str, Any], context: LambdaContext, rt: Runtime | None = None) -> dict[str, Any]:
     parsed = Event.model_validate(event)
     outcome = decide(
-        Decision(parsed.release_id, parsed.decision, parsed.approver, parsed.via, parsed.reason), runtime.get(rt)
+        Decision(parsed.release_id, parsed.decision, parsed.approver, parsed.via, parsed.reason),
+        runtime.get(rt),
     )
     logger.info(outcome.message, extra={"release_id": parsed.release_id, "status": outcome.status})
     return {"status": outcome.status, "message": outcome.message}

@@ -110,9 +110,11 @@ def definition() -> dict[str, Any]:
             "$.deploy",
             "WaitForRollout",
             TO_FAILURE,
-            "Every service into the idle namespace: the active colour's images and replicas, then the release.",
+            "Every service into idle: the active colour's images and replicas, then the release's changes.",
         ),
-        "WaitForRollout": wait("$.release.waits.rollout_poll_seconds", "CheckRollout", "Let the pods come up."),
+        "WaitForRollout": wait(
+            "$.release.waits.rollout_poll_seconds", "CheckRollout", "Let the pods come up."
+        ),
         "CheckRollout": task(
             "CheckRollout",
             {"release.$": "$.release", "deploy.$": "$.deploy"},
@@ -168,7 +170,9 @@ def definition() -> dict[str, Any]:
             [catch("RecordFailure", errors=["PreSwitchCheckError"]), catch("Rollback")],
             "PutParameter(active-color = idle); the new version identifies the switch.",
         ),
-        "WaitForGateways": wait("$.release.waits.gateway_poll_seconds", "ConfirmGateways", "Gateways poll the parameter."),
+        "WaitForGateways": wait(
+            "$.release.waits.gateway_poll_seconds", "ConfirmGateways", "Gateways poll the parameter."
+        ),
         "ConfirmGateways": task(
             "ConfirmGateways",
             {
@@ -207,7 +211,7 @@ def definition() -> dict[str, Any]:
         "FinishNotRecorded": {
             "Type": "Fail",
             "Error": "FinishNotRecorded",
-            "Cause": "The release is live and baked, but recording its end failed: see the execution history.",
+            "Cause": "The release is live and baked, but recording its end failed: see the execution history.",  # noqa: E501
         },
         "Rollback": task(
             "Rollback",
@@ -262,8 +266,16 @@ def definition() -> dict[str, Any]:
             ],
             "Default": "Failed",
         },
-        "Refused": {"Type": "Fail", "Error": "ReleaseRefused", "Cause": "Refused before the switch: see the record."},
-        "Rejected": {"Type": "Fail", "Error": "ReleaseRejected", "Cause": "An approver rejected the release."},
+        "Refused": {
+            "Type": "Fail",
+            "Error": "ReleaseRefused",
+            "Cause": "Refused before the switch: see the record.",
+        },
+        "Rejected": {
+            "Type": "Fail",
+            "Error": "ReleaseRejected",
+            "Cause": "An approver rejected the release.",
+        },
         "ApprovalTimedOut": {
             "Type": "Fail",
             "Error": "ApprovalTimedOut",
@@ -274,7 +286,11 @@ def definition() -> dict[str, Any]:
             "Error": "ReleaseRolledBack",
             "Cause": "An alarm fired during the bake; traffic is back on the previous colour.",
         },
-        "Failed": {"Type": "Fail", "Error": "ReleaseFailed", "Cause": "See the release record for the reason."},
+        "Failed": {
+            "Type": "Fail",
+            "Error": "ReleaseFailed",
+            "Cause": "See the release record for the reason.",
+        },
         "FailureNotRecorded": {
             "Type": "Fail",
             "Error": "FailureNotRecorded",

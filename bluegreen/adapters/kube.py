@@ -22,7 +22,7 @@ from kubernetes import client as k8s
 
 from bluegreen.clock import Clock, utc_now
 
-TOKEN_PREFIX = "k8s-aws-v1."
+TOKEN_PREFIX = "k8s-aws-v1."  # noqa: S105 - a format prefix, not a secret
 TOKEN_REFRESH = timedelta(minutes=10)
 
 
@@ -36,7 +36,9 @@ def eks_token(cluster_name: str, region: str, session: botocore.session.Session 
     credentials = session.get_credentials()
     if credentials is None:
         raise RuntimeError("no AWS credentials to sign the EKS token with")
-    signer = RequestSigner(ServiceId("sts"), region, "sts", "v4", credentials, session.get_component("event_emitter"))
+    signer = RequestSigner(
+        ServiceId("sts"), region, "sts", "v4", credentials, session.get_component("event_emitter")
+    )
     url = signer.generate_presigned_url(
         {
             "method": "GET",
@@ -126,7 +128,7 @@ class Deployments:
         self._apps = k8s.AppsV1Api(api_client)
 
     def _plain(self, obj: Any) -> dict[str, Any]:
-        return dict(self._api_client.sanitize_for_serialization(obj))
+        return dict(self._api_client.sanitize_for_serialization(obj))  # type: ignore[no-untyped-call]
 
     def read(self, namespace: str, name: str) -> dict[str, Any] | None:
         try:
@@ -137,7 +139,7 @@ class Deployments:
             raise
 
     def create(self, namespace: str, body: dict[str, Any]) -> dict[str, Any]:
-        return self._plain(self._apps.create_namespaced_deployment(namespace, body))
+        return self._plain(self._apps.create_namespaced_deployment(namespace, body))  # type: ignore[arg-type]
 
     def patch(self, namespace: str, name: str, body: dict[str, Any]) -> dict[str, Any]:
         """A strategic-merge patch: containers merge by name, so sidecars are kept."""
@@ -148,7 +150,9 @@ class Deployments:
         key = (manifest.get("apiVersion"), manifest.get("kind"))
         template = _APPLY_PATHS.get(key)  # type: ignore[arg-type]
         if template is None:
-            raise ValueError(f"cannot apply {key[1]} {key[0]}: supported kinds are {sorted(k for _, k in _APPLY_PATHS)}")
+            raise ValueError(
+                f"cannot apply {key[1]} {key[0]}: supported kinds are {sorted(k for _, k in _APPLY_PATHS)}"
+            )
         name = manifest.get("metadata", {}).get("name")
         if not name:
             raise ValueError("manifest has no metadata.name")
@@ -163,7 +167,7 @@ class Deployments:
             auth_settings=["BearerToken"],
         )
         response = self._api_client.call_api(*request)
-        response.read()
+        response.read()  # type: ignore[no-untyped-call]
         text = response.data.decode("utf-8") if response.data else ""
         if not 200 <= response.status <= 299:
             raise k8s.ApiException.from_response(http_resp=response, body=text, data=None)

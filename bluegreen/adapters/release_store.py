@@ -74,7 +74,12 @@ class ReleaseStore:
         no longer RUNNING is taken over, conditionally on that same holder, so two takers can't both win.
         """
         key = self.lock_key(app, environment)
-        item = {"pk": key, "execution_arn": execution_arn, "release_id": release_id, "taken_at": iso(self._now())}
+        item = {
+            "pk": key,
+            "execution_arn": execution_arn,
+            "release_id": release_id,
+            "taken_at": iso(self._now()),
+        }
         try:
             self._table.put_item(
                 Item=item,
@@ -104,7 +109,9 @@ class ReleaseStore:
         return holder
 
     def lock_holder(self, app: str, environment: str) -> str | None:
-        item = self._table.get_item(Key={"pk": self.lock_key(app, environment)}, ConsistentRead=True).get("Item")
+        item = self._table.get_item(Key={"pk": self.lock_key(app, environment)}, ConsistentRead=True).get(
+            "Item"
+        )
         return str(item["execution_arn"]) if item else None
 
     def release_lock(self, app: str, environment: str, execution_arn: str) -> bool:
@@ -202,7 +209,9 @@ class ReleaseStore:
         self._table.put_item(Item=to_item_value(item), ConditionExpression="attribute_not_exists(pk)")
 
     def get_approval(self, approval_id: str) -> dict[str, Any] | None:
-        item = self._table.get_item(Key={"pk": self.approval_key(approval_id)}, ConsistentRead=True).get("Item")
+        item = self._table.get_item(Key={"pk": self.approval_key(approval_id)}, ConsistentRead=True).get(
+            "Item"
+        )
         return from_item_value(item) if item else None
 
     def add_approval_vote(self, approval_id: str, vote: dict[str, Any]) -> list[dict[str, Any]]:
@@ -210,7 +219,9 @@ class ReleaseStore:
         try:
             response = self._table.update_item(
                 Key={"pk": self.approval_key(approval_id)},
-                UpdateExpression="SET approvals = list_append(approvals, :vote), voters = list_append(voters, :who)",
+                UpdateExpression=(
+                    "SET approvals = list_append(approvals, :vote), voters = list_append(voters, :who)"
+                ),
                 ConditionExpression="attribute_exists(pk) AND NOT contains(voters, :approver)",
                 ExpressionAttributeValues={
                     ":vote": [to_item_value(vote)],

@@ -9,6 +9,7 @@ bake takes milliseconds and every deadline still means what it says.
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import json
 import os
@@ -386,10 +387,8 @@ class LocalWorkflow:
         response = self.aws.releases_table.scan()
         for item in response.get("Items", []):
             if str(item.get("pk", "")).startswith("APPROVAL#") and item.get("task_token"):
-                try:
+                with contextlib.suppress(Exception):  # best effort: the execution may be over
                     self.aws.sfn.send_task_failure(taskToken=item["task_token"], error="TestTeardown")
-                except Exception:  # noqa: S110 - best effort: the execution may already be over
-                    pass
 
 
 @contextmanager

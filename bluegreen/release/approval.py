@@ -83,7 +83,9 @@ def _pending_approval(release_id: str, rt: Runtime) -> dict[str, Any]:
     if record is None:
         raise ApprovalDecisionError(f"release {release_id} does not exist")
     approval = record.get("approval") or {}
-    pending = rt.releases.get_approval(approval.get("approval_id", "")) if approval.get("approval_id") else None
+    pending = (
+        rt.releases.get_approval(approval.get("approval_id", "")) if approval.get("approval_id") else None
+    )
     if pending is None:
         status = approval.get("status") or record.get("outcome") or record.get("status") or "not waiting"
         raise ApprovalDecisionError(f"release {release_id} is not waiting for approval (it is {status})")
@@ -102,7 +104,9 @@ def _send(rt: Runtime, call: str, **kwargs: Any) -> None:
 def decide(decision: Decision, rt: Runtime) -> DecisionOutcome:
     approvals = rt.config.approvals
     if decision.approver not in approvals.approvers:
-        raise ApprovalDecisionError(f"{decision.approver} is not an approver for {rt.config.app}/{rt.config.environment}")
+        raise ApprovalDecisionError(
+            f"{decision.approver} is not an approver for {rt.config.app}/{rt.config.environment}"
+        )
     pending = _pending_approval(decision.release_id, rt)
     approval_id = str(pending["approval_id"])
     now = rt.clock()
@@ -110,18 +114,36 @@ def decide(decision: Decision, rt: Runtime) -> DecisionOutcome:
         closed = rt.releases.close_approval(approval_id)
         if closed is None:
             raise ApprovalDecisionError(f"release {decision.release_id} was already decided")
-        cause = json.dumps({"rejected_by": decision.approver, "via": decision.via, "reason": decision.reason or ""})
-        _send(rt, "send_task_failure", taskToken=closed["task_token"], error="ApprovalRejectedError", cause=cause)
+        cause = json.dumps(
+            {"rejected_by": decision.approver, "via": decision.via, "reason": decision.reason or ""}
+        )
+        _send(
+            rt,
+            "send_task_failure",
+            taskToken=closed["task_token"],
+            error="ApprovalRejectedError",
+            cause=cause,
+        )
         rt.releases.update_record(
             decision.release_id,
-            {"approval": {"status": "rejected", "approval_id": approval_id, "by": decision.approver,
-                          "via": decision.via, "reason": decision.reason, "decided_at": now}},
+            {
+                "approval": {
+                    "status": "rejected",
+                    "approval_id": approval_id,
+                    "by": decision.approver,
+                    "via": decision.via,
+                    "reason": decision.reason,
+                    "decided_at": now,
+                }
+            },
             step="rejected",
         )
         return DecisionOutcome("rejected", f"release {decision.release_id} rejected by {decision.approver}")
 
     if decision.approver == pending.get("triggered_by") and not approvals.allow_self_approval:
-        raise ApprovalDecisionError(f"{decision.approver} triggered release {decision.release_id} and cannot approve it")
+        raise ApprovalDecisionError(
+            f"{decision.approver} triggered release {decision.release_id} and cannot approve it"
+        )
     votes = rt.releases.add_approval_vote(
         approval_id, {"approver": decision.approver, "via": decision.via, "at": now}
     )

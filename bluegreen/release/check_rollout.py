@@ -16,11 +16,15 @@ def check_rollout(context: ReleaseContext, deploy: DeployResult, rt: Runtime) ->
     for service in deploy.services:
         current = deployments.read(context.idle_namespace, service.deployment)
         if current is None:
-            raise RolloutFailedError(service.name, f"deployment vanished from namespace {context.idle_namespace}")
+            raise RolloutFailedError(
+                service.name, f"deployment vanished from namespace {context.idle_namespace}"
+            )
         phase, reason = rollout_phase(current)
         if phase is Phase.FAILED:
             rt.releases.update_record(
-                context.release_id, {"failure": {"service": service.name, "reason": reason}}, step="rollout_failed"
+                context.release_id,
+                {"failure": {"service": service.name, "reason": reason}},
+                step="rollout_failed",
             )
             raise RolloutFailedError(service.name, reason)
         if phase is Phase.PROGRESSING:

@@ -1,4 +1,4 @@
-"""ConfirmGateways: one poll of the acknowledgements; the workflow's Wait -> Confirm -> Choice loop repeats it."""
+"""ConfirmGateways: one poll of the acknowledgements (the workflow's Wait -> Confirm -> Choice loop)."""
 
 from __future__ import annotations
 
@@ -37,11 +37,15 @@ def confirm_gateways(
     )
     step = "gateways_confirmed" if on_timeout is OnTimeout.FAIL else "rollback_confirmed"
     if confirmation.confirmed:
-        rt.releases.update_record(release_id, {"gateways": [v.model_dump() for v in confirmation.views]}, step=step)
+        rt.releases.update_record(
+            release_id, {"gateways": [v.model_dump() for v in confirmation.views]}, step=step
+        )
         return ConfirmResult(confirmed=True, confirmed_at=now, gateways=confirmation.views)
     if now < since + timedelta(seconds=gateways.confirm_timeout_seconds):
         return ConfirmResult(confirmed=False, gateways=confirmation.views)
-    message = f"gateways did not confirm {target.value} v{version} within {gateways.confirm_timeout_seconds}s: "
+    message = (
+        f"gateways did not confirm {target.value} v{version} within {gateways.confirm_timeout_seconds}s: "
+    )
     message += confirmation.reason
     rt.releases.update_record(
         release_id,

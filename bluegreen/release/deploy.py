@@ -45,7 +45,9 @@ def _copy_for_idle(active: dict[str, Any], release_id: str) -> dict[str, Any]:
 def deploy_service(plan: ServicePlan, context: ReleaseContext, deployments: Deployments) -> DeployedService:
     active = deployments.read(context.active_namespace, plan.deployment)
     if active is None:
-        raise ServiceDeployError(f"deployment {plan.deployment} not found in active namespace {context.active_namespace}")
+        raise ServiceDeployError(
+            f"deployment {plan.deployment} not found in active namespace {context.active_namespace}"
+        )
     images = container_images(active)
     if plan.container not in images:
         raise ServiceDeployError(f"container {plan.container} not in deployment {plan.deployment}")
@@ -97,7 +99,9 @@ def deploy_to_idle(context: ReleaseContext, rt: Runtime, manifests_text: str | N
     results: dict[str, DeployedService] = {}
     failures: dict[str, str] = {}
     with ThreadPoolExecutor(max_workers=min(MAX_PARALLEL, len(context.services))) as pool:
-        futures = {plan.name: pool.submit(deploy_service, plan, context, deployments) for plan in context.services}
+        futures = {
+            plan.name: pool.submit(deploy_service, plan, context, deployments) for plan in context.services
+        }
         for name, future in futures.items():
             try:
                 results[name] = future.result()

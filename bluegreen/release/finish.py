@@ -43,8 +43,13 @@ def finish(context: ReleaseContext, switch: SwitchResult, rt: Runtime) -> Finish
     rt.releases.release_lock(context.app, context.environment, context.execution_arn)
     rt.releases.update_record(
         context.release_id,
-        {"status": "SUCCEEDED", "outcome": Outcome.SUCCEEDED.value, "finished_at": now,
-         "active_color": switch.new_color.value, "scale_down_after": now + window},
+        {
+            "status": "SUCCEEDED",
+            "outcome": Outcome.SUCCEEDED.value,
+            "finished_at": now,
+            "active_color": switch.new_color.value,
+            "scale_down_after": now + window,
+        },
         step="finished",
     )
     rt.notifier.notify(
@@ -55,7 +60,9 @@ def finish(context: ReleaseContext, switch: SwitchResult, rt: Runtime) -> Finish
             f"{switch.previous_color.value} stays up for rollback until {(now + window).isoformat()}",
         )
     )
-    return FinishResult(release_id=context.release_id, outcome=Outcome.SUCCEEDED, active_color=switch.new_color)
+    return FinishResult(
+        release_id=context.release_id, outcome=Outcome.SUCCEEDED, active_color=switch.new_color
+    )
 
 
 def _live_color(rt: Runtime) -> str | None:
@@ -78,10 +85,14 @@ def record_failure(state: FinalState, execution_arn: str, rt: Runtime) -> Finish
         raw = state.input if isinstance(state.input, dict) else {}
         rt.releases.create_record(
             release_id,
-            {"app": config.app, "environment": config.environment, "execution_arn": execution_arn,
-             "version": raw.get("version") if isinstance(raw.get("version"), str) else None,
-             "triggered_by": raw.get("triggered_by") if isinstance(raw.get("triggered_by"), str) else None,
-             "created_at": now},
+            {
+                "app": config.app,
+                "environment": config.environment,
+                "execution_arn": execution_arn,
+                "version": raw.get("version") if isinstance(raw.get("version"), str) else None,
+                "triggered_by": raw.get("triggered_by") if isinstance(raw.get("triggered_by"), str) else None,
+                "created_at": now,
+            },
         )
     rt.releases.release_lock(config.app, config.environment, execution_arn)
     record = rt.releases.get_record(release_id) or {}
@@ -98,13 +109,18 @@ def record_failure(state: FinalState, execution_arn: str, rt: Runtime) -> Finish
         # The decision as recorded by the decide handler (the task failure's cause says the same on
         # AWS; moto 5.2 drops that cause, so the record is the one source both agree on).
         fields["reason"] = (
-            f"rejected by {approval['by']} via {approval.get('via', '?')}: {approval.get('reason') or 'no reason given'}"
+            f"rejected by {approval['by']} via {approval.get('via', '?')}: "
+            f"{approval.get('reason') or 'no reason given'}"
         )
     if approval.get("status") == "pending" and approval.get("approval_id"):
         rt.releases.close_approval(str(approval["approval_id"]))  # the token dies with the release
         fields["approval"] = {**approval, "status": outcome.value}
     rt.releases.update_record(release_id, fields, step=outcome.value)
     rt.notifier.notify(
-        Notification(outcome.value, release_id, f"{config.app}/{config.environment} release {release_id} {outcome.value}: {reason}")
+        Notification(
+            outcome.value,
+            release_id,
+            f"{config.app}/{config.environment} release {release_id} {outcome.value}: {reason}",
+        )
     )
     return FinishResult(release_id=release_id, outcome=outcome, reason=reason)

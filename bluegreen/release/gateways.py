@@ -48,8 +48,10 @@ def evaluate_confirmation(
     ]
     if len(live_views) < min_live:
         return Confirmation(
-            False, views, f"{len(live_views)} live gateway(s), at least {min_live} required (heartbeat within "
-            f"{liveness_seconds}s)"
+            False,
+            views,
+            f"{len(live_views)} live gateway(s), at least {min_live} required (heartbeat within "
+            f"{liveness_seconds}s)",
         )
     if lagging:
         held = ", ".join(f"{v.gateway_id} holds {v.color} v{v.parameter_version}" for v in lagging)

@@ -20,7 +20,9 @@ from bluegreen.models import ServicePlan
 TAG = r"[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}"
 DIGEST = r"sha256:[0-9a-f]{64}"
 _TAG_RE = re.compile(rf"^{TAG}$")
-_IMAGE_RE = re.compile(rf"^(?P<repository>[^:@\s]+(?::[0-9]+(?=/))?[^:@\s]*)(?::(?P<tag>{TAG}))?(?:@(?P<digest>{DIGEST}))?$")
+_IMAGE_RE = re.compile(
+    rf"^(?P<repository>[^:@\s]+(?::[0-9]+(?=/))?[^:@\s]*)(?::(?P<tag>{TAG}))?(?:@(?P<digest>{DIGEST}))?$"
+)
 _S3_URI = r"^s3://[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](/[^\s]*)?$"
 
 
@@ -86,18 +88,19 @@ def validate_release_input(raw: Any, config: AppConfig) -> ValidatedRelease:
     problems: list[tuple[str, str]] = []
     if not _TAG_RE.fullmatch(release.version):
         problems.append(("version", f"{release.version!r} is not a valid image tag"))
-    for name, image in release.images.items():
+    for name, reference in release.images.items():
         service = config.service(name)
         if service is None:
             known = ", ".join(config.service_names)
             problems.append((f"images.{name}", f"unknown service (configured: {known})"))
             continue
-        problems += _check_image(f"images.{name}", image, service.repository)
+        problems += _check_image(f"images.{name}", reference, service.repository)
     if problems:
         raise ReleaseInputError(problems)
 
     plans = []
     for service in config.services:
+        image: str | None
         if release.images:
             image = release.images.get(service.name)
         else:

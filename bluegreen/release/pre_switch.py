@@ -12,7 +12,8 @@ from bluegreen.runtime import Runtime
 
 def pre_switch_problems(context: ReleaseContext, deploy: DeployResult, rt: Runtime) -> list[str]:
     problems = [
-        f"alarm {name} is {state}" for name, state in sorted(unhealthy(rt.alarms.states(rt.config.alarms.names)).items())
+        f"alarm {name} is {state}"
+        for name, state in sorted(unhealthy(rt.alarms.states(rt.config.alarms.names)).items())
     ]
     active = rt.colors.read()
     if active.color != context.active_color or active.version != context.parameter_version:
@@ -28,7 +29,9 @@ def pre_switch_problems(context: ReleaseContext, deploy: DeployResult, rt: Runti
             continue
         generation = int(current.get("metadata", {}).get("generation") or 0)
         if generation != service.generation or container_images(current) != service.images:
-            problems.append(f"{service.name} changed in {context.idle_namespace} since it was deployed and approved")
+            problems.append(
+                f"{service.name} changed in {context.idle_namespace} since it was deployed and approved"
+            )
         phase, reason = rollout_phase(current)
         if phase is not Phase.COMPLETE:
             problems.append(f"{service.name} is not healthy: {reason}")
@@ -38,6 +41,8 @@ def pre_switch_problems(context: ReleaseContext, deploy: DeployResult, rt: Runti
 def pre_switch_checks(context: ReleaseContext, deploy: DeployResult, rt: Runtime) -> None:
     problems = pre_switch_problems(context, deploy, rt)
     if problems:
-        rt.releases.update_record(context.release_id, {"pre_switch_problems": problems}, step="switch_refused")
+        rt.releases.update_record(
+            context.release_id, {"pre_switch_problems": problems}, step="switch_refused"
+        )
         raise PreSwitchCheckError("switch refused: " + "; ".join(problems))
     rt.releases.update_record(context.release_id, {}, step="pre_switch_checked")

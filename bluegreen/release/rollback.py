@@ -19,8 +19,16 @@ def rollback(context: ReleaseContext, error: CaughtError | None, rt: Runtime) ->
     reason = error_reason(error)
     rt.releases.update_record(
         context.release_id,
-        {"rollback": {"reason": reason, "error_type": error.Error if error else None, "at": now,
-                      "parameter_version": version, "flipped": flipped, "color": target.value}},
+        {
+            "rollback": {
+                "reason": reason,
+                "error_type": error.Error if error else None,
+                "at": now,
+                "parameter_version": version,
+                "flipped": flipped,
+                "color": target.value,
+            }
+        },
         step="rolled_back",
     )
     rt.notifier.notify(
@@ -30,4 +38,6 @@ def rollback(context: ReleaseContext, error: CaughtError | None, rt: Runtime) ->
             f"{rt.config.domains.live} rolled back to {target.value} (parameter v{version}): {reason}",
         )
     )
-    return RollbackResult(color=target, parameter_version=version, switched_at=now, reason=reason, flipped=flipped)
+    return RollbackResult(
+        color=target, parameter_version=version, switched_at=now, reason=reason, flipped=flipped
+    )

@@ -30,12 +30,12 @@ def run_smoke_tests(context: ReleaseContext, rt: Runtime) -> SmokeResult:
             failures.append(f"{service.name}: {url} answered {response.status_code}")
     passed = not failures
     summary = (
-        f"{len(results)} service health check(s) passed through {base}"
-        if passed
-        else "; ".join(failures)
+        f"{len(results)} service health check(s) passed through {base}" if passed else "; ".join(failures)
     )
     rt.releases.update_record(
-        context.release_id, {"smoke": {"passed": passed, "summary": summary, "results": results}}, step="smoke_tested"
+        context.release_id,
+        {"smoke": {"passed": passed, "summary": summary, "results": results}},
+        step="smoke_tested",
     )
     if not passed:
         raise SmokeTestsFailedError(summary)

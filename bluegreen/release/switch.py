@@ -20,19 +20,25 @@ def switch(context: ReleaseContext, rt: Runtime) -> SwitchResult:
         version = rt.colors.write(context.idle_color)
     now = rt.clock()
     result = SwitchResult(
-        previous_color=context.active_color, new_color=context.idle_color, parameter_version=version, switched_at=now
+        previous_color=context.active_color,
+        new_color=context.idle_color,
+        parameter_version=version,
+        switched_at=now,
     )
     rt.releases.update_record(
         context.release_id,
-        {"colors": {"before": context.active_color.value, "after": context.idle_color.value},
-         "parameter_versions": {"before": context.parameter_version, "switch": version}},
+        {
+            "colors": {"before": context.active_color.value, "after": context.idle_color.value},
+            "parameter_versions": {"before": context.parameter_version, "switch": version},
+        },
         step="switched",
     )
     rt.notifier.notify(
         Notification(
             "switched",
             context.release_id,
-            f"{rt.config.domains.live} switched from {context.active_color.value} to {context.idle_color.value} "
+            f"{rt.config.domains.live} switched from {context.active_color.value} "
+            f"to {context.idle_color.value} "
             f"(parameter v{version})",
         )
     )

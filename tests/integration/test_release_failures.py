@@ -43,7 +43,8 @@ def test_rollout_that_never_finishes_fails_at_its_deadline() -> None:
         release_id, execution = world.release("v2", approve=False)
         assert execution["status"] == "FAILED"
         record = assert_untouched(world, release_id, "failed")
-        assert "user-login" in record["reason"] and "120s" in record["reason"]
+        assert "user-login" in record["reason"]
+        assert "120s" in record["reason"]
 
 
 def test_failing_smoke_tests_never_reach_approval() -> None:
@@ -52,7 +53,8 @@ def test_failing_smoke_tests_never_reach_approval() -> None:
         release_id, execution = world.release("v2", approve=False)
         assert execution["status"] == "FAILED"
         record = assert_untouched(world, release_id, "failed")
-        assert "payment" in record["reason"] and "503" in record["reason"]
+        assert "payment" in record["reason"]
+        assert "503" in record["reason"]
         assert record["smoke"]["passed"] is False
         assert "approval" not in record
 
@@ -131,7 +133,9 @@ def test_alarm_during_bake_puts_traffic_back_on_the_old_colour() -> None:
                 checks += 1
                 if checks == 3:
                     world.workflow.aws.cloudwatch.set_alarm_state(
-                        AlarmName="myapp-prod-payment-failures", StateValue="ALARM", StateReason="declines spiked"
+                        AlarmName="myapp-prod-payment-failures",
+                        StateValue="ALARM",
+                        StateReason="declines spiked",
                     )
 
         world.workflow.on_invoke = fire_alarm
@@ -158,14 +162,24 @@ def test_alarm_already_firing_refuses_the_switch() -> None:
 
 def test_idle_changed_after_deploy_refuses_the_switch() -> None:
     with release_world() as world:
+
         def tamper(function: str, event: dict[str, Any]) -> None:
             if function == "PreSwitchChecks":
                 api = world.kube.api_client()
                 from kubernetes import client as k8s
 
                 k8s.AppsV1Api(api).patch_namespaced_deployment(
-                    "payment", "green", {"spec": {"template": {"spec": {"containers": [
-                        {"name": "payment", "image": f"{REPO}/payment:hotfix"}]}}}}
+                    "payment",
+                    "green",
+                    {
+                        "spec": {
+                            "template": {
+                                "spec": {
+                                    "containers": [{"name": "payment", "image": f"{REPO}/payment:hotfix"}]
+                                }
+                            }
+                        }
+                    },
                 )
 
         world.workflow.on_invoke = tamper

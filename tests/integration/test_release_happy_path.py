@@ -40,8 +40,19 @@ def test_release_v2_reaches_green_and_flips_traffic() -> None:
         assert record["approval"]["status"] == "approved"
         assert record["approval"]["votes"][0]["approver"].endswith("release-approver")
         assert record["smoke"]["passed"] is True
-        for step in ("prepared", "deployed", "rolled_out", "smoke_tested", "approval_requested", "approved",
-                     "pre_switch_checked", "switched", "gateways_confirmed", "baked", "finished"):
+        for step in (
+            "prepared",
+            "deployed",
+            "rolled_out",
+            "smoke_tested",
+            "approval_requested",
+            "approved",
+            "pre_switch_checked",
+            "switched",
+            "gateways_confirmed",
+            "baked",
+            "finished",
+        ):
             assert step in record["steps"], step
         # and the smoke tests went through the preprod host
         assert "/payment/health" in world.preprod.hits

@@ -10,25 +10,49 @@ from tests.integration.release_world import APPROVER, REPO, release_world
 
 BAD_INPUTS: list[tuple[str, dict[str, Any], str]] = [
     ("missing version", {"triggered_by": "ci"}, "version: Field required"),
-    ("unknown service", {"version": "v2", "triggered_by": "ci", "images": {"billing": f"{REPO}/billing:v2"}},
-     "images.billing: unknown service"),
-    ("image outside the repository",
-     {"version": "v2", "triggered_by": "ci", "images": {"payment": "docker.io/evil/payment:v2"}},
-     "images.payment: 'docker.io/evil/payment:v2' is outside the configured repository"),
-    ("malformed tag", {"version": "v2", "triggered_by": "ci", "images": {"payment": f"{REPO}/payment:-bad!"}},
-     "images.payment"),
-    ("malformed version", {"version": "v 2", "triggered_by": "ci"}, "version: 'v 2' is not a valid image tag"),
-    ("untagged image", {"version": "v2", "triggered_by": "ci", "images": {"payment": f"{REPO}/payment"}},
-     "neither a tag nor a digest"),
+    (
+        "unknown service",
+        {"version": "v2", "triggered_by": "ci", "images": {"billing": f"{REPO}/billing:v2"}},
+        "images.billing: unknown service",
+    ),
+    (
+        "image outside the repository",
+        {"version": "v2", "triggered_by": "ci", "images": {"payment": "docker.io/evil/payment:v2"}},
+        "images.payment: 'docker.io/evil/payment:v2' is outside the configured repository",
+    ),
+    (
+        "malformed tag",
+        {"version": "v2", "triggered_by": "ci", "images": {"payment": f"{REPO}/payment:-bad!"}},
+        "images.payment",
+    ),
+    (
+        "malformed version",
+        {"version": "v 2", "triggered_by": "ci"},
+        "version: 'v 2' is not a valid image tag",
+    ),
+    (
+        "untagged image",
+        {"version": "v2", "triggered_by": "ci", "images": {"payment": f"{REPO}/payment"}},
+        "neither a tag nor a digest",
+    ),
     ("wrong type", {"version": 2, "triggered_by": "ci"}, "version: Input should be a valid string"),
-    ("wrong type for images", {"version": "v2", "triggered_by": "ci", "images": ["payment"]},
-     "images: Input should be a valid dictionary"),
-    ("unknown field", {"version": "v2", "triggered_by": "ci", "force": True}, "force: Extra inputs are not permitted"),
+    (
+        "wrong type for images",
+        {"version": "v2", "triggered_by": "ci", "images": ["payment"]},
+        "images: Input should be a valid dictionary",
+    ),
+    (
+        "unknown field",
+        {"version": "v2", "triggered_by": "ci", "force": True},
+        "force: Extra inputs are not permitted",
+    ),
 ]
 
 
 @pytest.mark.parametrize(("case", "release_input", "expected"), BAD_INPUTS, ids=[c[0] for c in BAD_INPUTS])
-def test_bad_input_is_refused_before_touching_the_cluster(case: str, release_input: dict[str, Any], expected: str) -> None:
+def test_bad_input_is_refused_before_touching_the_cluster(
+    case: str, release_input: dict[str, Any], expected: str
+) -> None:
     with release_world() as world:
         world.kube.clear_requests()
         arn = world.workflow.start(release_input)
@@ -71,7 +95,9 @@ def test_lock_left_by_an_execution_that_is_no_longer_running_is_taken_over() -> 
     with release_world() as world:
         # Given a lock held by an execution that ended without releasing it
         stale = "arn:aws:states:us-east-1:123456789012:execution:myapp-prod-release:crashed-long-ago"
-        world.workflow.runtime.releases.acquire_lock("myapp", "prod", stale, "crashed-long-ago", lambda arn: False)
+        world.workflow.runtime.releases.acquire_lock(
+            "myapp", "prod", stale, "crashed-long-ago", lambda arn: False
+        )
         assert world.lock_holder() == stale
         # When a new release starts, it takes the lock over and completes
         release_id, execution = world.release("v2")

@@ -1,0 +1,68 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bluegreen.config import load_config
+from bluegreen.errors import ReleaseInputError
+from bluegreen.release.input import split_image, validate_release_input
+
+CONFIG = load_config(Path(__file__).resolve().parents[2] / "config" / "myapp.yaml")
+REPO = "123456789012.dkr.ecr.eu-west-1.amazonaws.com/myapp"
+
+
+def test_version_alone_releases_every_service_at_that_tag() -> None:
+    plan = validate_release_input({"version": "2.4.1", "triggered_by": "ci"}, CONFIG)
+    assert {s.name: s.image for s in plan.services} == {
+        "payment": f"{REPO}/payment:2.4.1",
+        "user-login": f"{REPO}/user-login:2.4.1",
+        "user-profile": f"{REPO}/user-profile:2.4.1",
+    }
+
+
+def test_images_change_only_the_named_services() -> None:
+    digest = "sha256:" + "a" * 64
+    plan = validate_release_input(
+        {"version": "pay-7", "triggered_by": "ci", "images": {"payment": f"{REPO}/payment@{digest}"}}, CONFIG
+    )
+    images = {s.name: s.image for s in plan.services}
+    assert images["payment"] == f"{REPO}/payment@{digest}"
+    assert images["user-login"] is None  # runs what the active colour runs
+
+
+def test_every_problem_is_reported_at_once_with_its_field() -> None:
+    with pytest.raises(ReleaseInputError) as caught:
+        validate_release_input(
+            {"version": "ok", "triggered_by": "ci", "images": {"nope": "x:1", "payment": "evil/payment:1"}},
+            CONFIG,
+        )
+    fields = [field for field, _ in caught.value.problems]
+    assert fields == ["images.nope", "images.payment"]
+
+
+def test_not_an_object_is_refused() -> None:
+    with pytest.raises(ReleaseInputError, match=r"\(input\): expected a JSON object"):
+        validate_release_input(["v2"], CONFIG)
+
+
+@pytest.mark.parametrize(
+    ("image", "expected"),
+    [
+        ("repo:1", ("repo", "1", None)),
+        ("host:5000/team/repo:v2", ("host:5000/team/repo", "v2", None)),
+        ("host:5000/repo@sha256:" + "b" * 64, ("host:5000/repo", None, "sha256:" + "b" * 64)),
+    ],
+)
+def test_split_image_understands_registry_ports(
+    image: str, expected: tuple[str, str | None, str | None]
+) -> None:
+    assert split_image(image) == expected
+
+
+@pytest.mark.parametrize(
+    "image", ["repo", "host:5000/repo", "repo:", "repo:-x", "repo:a b", "repo@sha256:short"]
+)
+def test_split_image_refuses_unpinned_or_malformed(image: str) -> None:
+    with pytest.raises(ValueError, match="image reference|neither a tag"):
+        split_image(image)
