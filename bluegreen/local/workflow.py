@@ -143,6 +143,7 @@ class Invocation:
     function: str
     error: str | None
     at: datetime
+    seconds: float = 0.0
 
 
 @dataclass
@@ -240,7 +241,6 @@ class LocalWorkflow:
 
         def wait_interval(wait_function: Any, env: Any, wait_seconds: int) -> None:
             clock.advance(wait_seconds)
-            workflow.aws.gateways.tick()
 
         class VirtualTime:
             """Retry intervals move the virtual clock instead of sleeping (only in the retrier module)."""
@@ -304,17 +304,23 @@ class LocalWorkflow:
     def _invoke(self, function_name: str, body: Any, response_headers: dict[str, str]) -> bytes:
         name = function_name.rsplit(":", 1)[-1].removeprefix("bluegreen-")
         event = json.loads(body) if body else {}
+        if name == "ConfirmGateways":
+            # Gateways heartbeat all the time; only their state when the workflow looks matters here.
+            self.aws.gateways.tick()
         if self.on_invoke is not None:
             self.on_invoke(name, event)
+        started = time.perf_counter()
         try:
             result = self.call_handler(name, event)
         except Exception as exc:  # a Lambda function error, exactly as AWS reports it
-            self.aws.invocations.append(Invocation(name, type(exc).__name__, self.aws.clock()))
+            elapsed = time.perf_counter() - started
+            self.aws.invocations.append(Invocation(name, type(exc).__name__, self.aws.clock(), elapsed))
             response_headers["x-amz-function-error"] = "Unhandled"
             return json.dumps(
                 {"errorMessage": str(exc), "errorType": type(exc).__name__, "stackTrace": []}
             ).encode()
-        self.aws.invocations.append(Invocation(name, None, self.aws.clock()))
+        elapsed = time.perf_counter() - started
+        self.aws.invocations.append(Invocation(name, None, self.aws.clock(), elapsed))
         return json.dumps(result).encode()
 
     def call_handler(self, name: str, event: dict[str, Any]) -> Any:
@@ -342,7 +348,7 @@ class LocalWorkflow:
         while not predicate():
             if time.monotonic() > deadline:
                 raise TimeoutError(f"{what} not reached within {timeout}s")
-            time.sleep(0.01)
+            time.sleep(0.05)
 
     def wait_for_end(self, execution_arn: str, timeout: float = 30.0) -> dict[str, Any]:
         self.wait_until(lambda: self.describe(execution_arn)["status"] != "RUNNING", timeout, "execution end")

@@ -50,7 +50,7 @@ def test_every_bad_field_is_named_with_the_file(tmp_path: Path, change, field: s
 
 
 def test_unreadable_and_non_yaml_files_are_named(tmp_path: Path) -> None:
-    with pytest.raises(ConfigError, match="missing.yaml"):
+    with pytest.raises(ConfigError, match=r"missing\.yaml"):
         load_config(tmp_path / "missing.yaml")
     broken = tmp_path / "broken.yaml"
     broken.write_text("app: [unclosed", encoding="utf-8")

@@ -64,5 +64,5 @@ def test_split_image_understands_registry_ports(
     "image", ["repo", "host:5000/repo", "repo:", "repo:-x", "repo:a b", "repo@sha256:short"]
 )
 def test_split_image_refuses_unpinned_or_malformed(image: str) -> None:
-    with pytest.raises(ValueError, match="image reference|neither a tag"):
+    with pytest.raises(ValueError, match=r"image reference|neither a tag"):
         split_image(image)

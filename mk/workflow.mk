@@ -1,0 +1,9 @@
+# The release workflow's own targets.
+.PHONY: bench-workflow asl
+
+bench-workflow: $(STAMP)
+	PYTHONPATH=. $(PY) scripts/bench_workflow.py --releases 5
+
+asl: $(STAMP)
+	$(PY) scripts/gen_asl.py
+bench: bench-workflow

@@ -1,0 +1,104 @@
+"""`make bench-workflow`: state transitions and orchestration wall time of one happy-path release.
+
+The real definition runs in moto with the real handlers and the fake Kubernetes API server; Wait
+states are virtual (they move the workflow's clock, not the wall clock), so the wall time printed is
+the orchestration's own: handlers, Kubernetes calls over HTTP, DynamoDB/SSM calls, moto's interpreter.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import statistics
+import time
+from collections import Counter
+from pathlib import Path
+
+from bluegreen.adapters.kube import StaticApiClientFactory
+from bluegreen.config import AppConfig, load_config
+from bluegreen.local.cluster import seed_cluster
+from bluegreen.local.fake_kube import FakeKubeServer, RolloutMode
+from bluegreen.local.preprod import FakePreprod
+from bluegreen.local.workflow import LocalWorkflow
+
+ROOT = Path(__file__).resolve().parent.parent
+APPROVER = "arn:aws:iam::123456789012:role/release-approver"
+
+
+def config_with(services: int, preprod_url: str) -> AppConfig:
+    data = load_config(ROOT / "config" / "myapp.yaml").model_dump(mode="json", exclude_none=True)
+    data["smoke"] = {"base_url": preprod_url}
+    base = data["services"]
+    extra = [
+        {
+            "name": f"svc-{i:02d}",
+            "repository": f"123456789012.dkr.ecr.eu-west-1.amazonaws.com/myapp/svc-{i:02d}",
+            "health_path": f"/svc-{i:02d}/health",
+        }
+        for i in range(1, services - len(base) + 1)
+    ]
+    data["services"] = (base + extra)[:services]
+    return AppConfig.model_validate(data)
+
+
+def run(services: int, releases: int) -> dict[str, float]:
+    with FakePreprod() as preprod, FakeKubeServer() as kube:
+        config = config_with(services, preprod.url)
+        seed_cluster(kube, config)
+        kube.store.default_mode = RolloutMode.COMPLETE
+        with LocalWorkflow(config, StaticApiClientFactory(kube.client_configuration())) as workflow:
+            walls: list[float] = []
+            in_handlers: list[float] = []
+            transitions: list[int] = []
+            for n in range(releases + 1):  # the first run parses the definition: a warm-up, not measured
+                workflow.aws.invocations.clear()
+                started = time.perf_counter()
+                arn = workflow.start({"version": f"v{n + 2}", "triggered_by": "bench"})
+                release_id = arn.rsplit(":", 1)[-1]
+                workflow.wait_for_approval_request(release_id)
+                workflow.decide(release_id, "approve", APPROVER)
+                end = workflow.wait_for_end(arn)
+                elapsed = time.perf_counter() - started
+                assert end["status"] == "SUCCEEDED", end
+                kinds = Counter(e["type"] for e in workflow.history(arn))
+                entered = sum(count for kind, count in kinds.items() if kind.endswith("StateEntered"))
+                if n:
+                    walls.append(elapsed)
+                    in_handlers.append(sum(i.seconds for i in workflow.aws.invocations))
+                    transitions.append(entered)
+            bake_checks = config.bake.minutes * 60 // config.bake.check_interval_seconds
+    return {
+        "services": services,
+        "transitions": statistics.median(transitions),
+        "wall_p50": statistics.median(walls),
+        "wall_max": max(walls),
+        "handlers_p50": statistics.median(in_handlers),
+        "bake_checks": bake_checks,
+    }
+
+
+def main() -> None:
+    os.environ["POWERTOOLS_LOG_LEVEL"] = "WARNING"  # handlers' JSON logs would bury the table
+    logging.getLogger("bluegreen").setLevel(logging.WARNING)
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument(
+        "--releases", type=int, default=5, help="measured releases per size (after one warm-up)"
+    )
+    args = parser.parse_args()
+    print(
+        f"{'services':>8} {'transitions':>11} {'wall p50 (s)':>12} {'wall max (s)':>12}"
+        f" {'in handlers p50 (s)':>19}"
+        "   goal: <= 60, <= 2 s"
+    )
+    for size in (3, 12):
+        r = run(size, args.releases)
+        print(
+            f"{r['services']:>8} {r['transitions']:>11.0f} {r['wall_p50']:>12.2f} {r['wall_max']:>12.2f}"
+            f" {r['handlers_p50']:>19.2f}"
+        )
+    print(f"(bake of config/myapp.yaml: {r['bake_checks']:.0f} alarm checks; each adds 3 transitions)")
+
+
+if __name__ == "__main__":
+    main()
