@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import boto3
 import httpx
@@ -27,13 +27,18 @@ from bluegreen.clock import Clock, utc_now
 from bluegreen.config import AppConfig, load_config
 from bluegreen.errors import SettingsError
 
+if TYPE_CHECKING:
+    from bluegreen.smoke import SecretsProvider
+
 
 class LambdaSettings(BaseModel):
     """A Lambda's environment variables, validated at start-up."""
 
     model_config = ConfigDict(frozen=True)
 
-    bluegreen_config: str = Field(min_length=1, description="path of the app config, relative to the task root")
+    bluegreen_config: str = Field(
+        min_length=1, description="path of the app config, relative to the task root"
+    )
     releases_table: str = Field(min_length=3)
     acks_table: str | None = None
     aws_region: str = Field(default="us-east-1", min_length=1)
@@ -72,6 +77,15 @@ class Runtime:
     http: httpx.Client = field(default_factory=lambda: httpx.Client(timeout=10.0))
     notifier: Notifier = field(default_factory=LogNotifier)
     clock: Clock = utc_now
+    secrets: SecretsProvider | None = None
+
+    def smoke_secrets(self) -> SecretsProvider:
+        """Secrets Manager by default, made on first use (only SmokeTests needs it)."""
+        if self.secrets is None:
+            from bluegreen.smoke import SecretsManagerSecrets
+
+            self.secrets = SecretsManagerSecrets()
+        return self.secrets
 
     def execution_is_running(self, execution_arn: str) -> bool:
         try:

@@ -1,7 +1,8 @@
 """SmokeTests: prove the idle colour through the preprod host before anyone is asked to approve.
 
-For now a health check of every service through `smoke.base_url` (which points at preprod, and so
-at the idle colour); the payment suite replaces it.
+With a `smoke.suite` in the config, the payment smoke suite runs (bluegreen.smoke); without one, a
+health check of every service. Both go through `smoke.base_url`, which is preprod, and so the idle
+colour.
 """
 
 from __future__ import annotations
@@ -14,6 +15,36 @@ from bluegreen.runtime import Runtime
 
 
 def run_smoke_tests(context: ReleaseContext, rt: Runtime) -> SmokeResult:
+    if rt.config.smoke.suite is not None:
+        return run_payment_suite(context, rt)
+    return run_health_checks(context, rt)
+
+
+def run_payment_suite(context: ReleaseContext, rt: Runtime) -> SmokeResult:
+    from bluegreen.smoke import run_suite
+
+    smoke = rt.config.smoke
+    assert smoke.suite is not None
+    report = run_suite(
+        smoke.suite,
+        smoke.base_url,
+        secrets=rt.smoke_secrets(),
+        deadline_seconds=smoke.deadline_seconds,
+        verify_tls=smoke.verify_tls,
+        request_timeout_seconds=smoke.timeout_seconds,
+    )
+    summary = report.summary_text()
+    rt.releases.update_record(
+        context.release_id,
+        {"smoke": {"summary": summary, **report.model_dump(mode="json")}},
+        step="smoke_tested",
+    )
+    if not report.passed:
+        raise SmokeTestsFailedError(summary)
+    return SmokeResult(passed=True, summary=summary)
+
+
+def run_health_checks(context: ReleaseContext, rt: Runtime) -> SmokeResult:
     base = rt.config.smoke.base_url.rstrip("/")
     results: dict[str, str] = {}
     failures: list[str] = []

@@ -14,16 +14,18 @@ from bluegreen.local.cluster import seed_cluster
 from bluegreen.local.fake_kube import FakeKubeServer, RolloutMode
 from bluegreen.local.preprod import FakePreprod
 from bluegreen.local.workflow import LocalWorkflow
+from bluegreen.smoke import SecretsProvider
 
 MYAPP = Path(__file__).resolve().parents[2] / "config" / "myapp.yaml"
 REPO = "123456789012.dkr.ecr.eu-west-1.amazonaws.com/myapp"
 APPROVER = "arn:aws:iam::123456789012:role/release-approver"
 
 
-def test_config(preprod_url: str, **overrides: Any) -> AppConfig:
-    """config/myapp.yaml pointed at the local preprod, with health-check smoke tests."""
+def local_config(preprod_url: str, payment_suite: bool = False, **overrides: Any) -> AppConfig:
+    """config/myapp.yaml pointed at a local preprod: its payment suite, or health checks only."""
     data = load_config(MYAPP).model_dump(mode="json", exclude_none=True)
-    data["smoke"] = {"base_url": preprod_url, "timeout_seconds": 5}
+    suite = data["smoke"].get("suite") if payment_suite else None
+    data["smoke"] = {"base_url": preprod_url, "timeout_seconds": 5, **({"suite": suite} if suite else {})}
     for dotted, value in overrides.items():
         node = data
         *parents, leaf = dotted.split("__")
@@ -64,10 +66,15 @@ class World:
 
 
 @contextmanager
-def release_world(**overrides: Any) -> Iterator[World]:
+def release_world(
+    preprod_url: str | None = None, secrets: SecretsProvider | None = None, **overrides: Any
+) -> Iterator[World]:
+    """`preprod_url` (with `secrets`) runs myapp's payment suite against that server instead of
+    health checks against the FakePreprod."""
     with FakePreprod() as preprod, FakeKubeServer() as kube:
-        config = test_config(preprod.url, **overrides)
+        config = local_config(preprod_url or preprod.url, payment_suite=preprod_url is not None, **overrides)
         seed_cluster(kube, config)
         kube.store.default_mode = RolloutMode.COMPLETE
         with LocalWorkflow(config, StaticApiClientFactory(kube.client_configuration())) as workflow:
+            workflow.runtime.secrets = secrets
             yield World(workflow, kube, preprod)

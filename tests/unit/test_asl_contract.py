@@ -7,6 +7,7 @@ import re
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 from bluegreen import errors
 from bluegreen.local.workflow import HANDLERS, load_definition
@@ -15,8 +16,9 @@ ROOT = Path(__file__).resolve().parents[2]
 ASL = ROOT / "statemachines" / "release.asl.json"
 
 
-def states() -> dict:
-    return json.loads(ASL.read_text(encoding="utf-8"))["States"]
+def states() -> dict[str, Any]:
+    data: dict[str, Any] = json.loads(ASL.read_text(encoding="utf-8"))["States"]
+    return data
 
 
 def test_committed_definition_matches_its_generator() -> None:

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
@@ -17,8 +18,9 @@ def write(tmp_path: Path, data: object) -> Path:
     return path
 
 
-def myapp() -> dict:
-    return yaml.safe_load(MYAPP.read_text(encoding="utf-8"))
+def myapp() -> dict[str, Any]:
+    data: dict[str, Any] = yaml.safe_load(MYAPP.read_text(encoding="utf-8"))
+    return data
 
 
 def test_the_example_config_loads() -> None:
