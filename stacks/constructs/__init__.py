@@ -1,0 +1,1 @@
+"""One construct per concern; stacks/release_stack.py composes them."""

@@ -1,0 +1,105 @@
+"""cdk-nag wiring, and every suppression with the reason it is acceptable.
+
+Suppressions are narrowed with `applies_to` to the exact finding (never a whole rule on a whole
+resource), so a new wildcard added by mistake still fails the infrastructure tests.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from aws_cdk import Aspects
+from cdk_nag import AwsSolutionsChecks, NagPackSuppression, NagSuppressions, RegexAppliesTo
+from constructs import Construct
+
+if TYPE_CHECKING:
+    from stacks.release_stack import ReleaseStack
+
+ANY_RESOURCE = "Resource::*"
+_ARN_PREFIX = (
+    r"arn:(<AWS::Partition>|aws[a-z-]*):{service}:(<AWS::Region>|[a-z0-9-]+):(<AWS::AccountId>|[0-9]{{12}})"
+)
+FUNCTION_ENIS = RegexAppliesTo(
+    regex=rf"/^Resource::{_ARN_PREFIX.format(service='ec2')}:network-interface\/\*$/"
+)
+"""`network-interface/*` of this account and region, whether the stack is environment-agnostic or not."""
+THIS_STATE_MACHINES_EXECUTIONS = RegexAppliesTo(
+    regex=rf"/^Resource::{_ARN_PREFIX.format(service='states')}:execution:<[A-Za-z0-9]+\.Name>:\*$/"
+)
+"""Executions of a state machine whose name is a token of this stack (not of any state machine)."""
+
+XRAY_REASON = (
+    "X-Ray tracing (Tracing.ACTIVE): xray:PutTraceSegments and xray:PutTelemetryRecords "
+    "have no resource-level permissions, so they can only be granted on '*'."
+)
+VPC_DESCRIBE_REASON = (
+    " In a VPC, ec2:DescribeNetworkInterfaces and ec2:DescribeSubnets also need '*' "
+    "(no resource-level permissions); every mutating ENI action is scoped."
+)
+ENI_REASON = (
+    "Lambda creates and deletes the function's ENIs itself and their ids are unknown until "
+    "then: network-interface/* of this account and region only; ec2:CreateNetworkInterface "
+    "is additionally limited to the cluster's subnets and security groups from config."
+)
+L1_REASON = (
+    "Pinned to python3.12 on purpose: scripts/build_lambda_asset.py installs cp312 manylinux "
+    "wheels (pydantic-core, pyyaml), which only load on the matching runtime. Upgrading is a "
+    "deliberate change of both the runtime and the asset build."
+)
+EXECUTIONS_REASON = (
+    "Prepare checks whether the execution holding the release lock still runs; execution "
+    "names are generated per release, so the ARN ends in '*' but is limited to the "
+    "executions of this stack's own state machine."
+)
+STATE_MACHINE_REASON = (
+    "Added by CDK for tracing and logging: the X-Ray actions and the CloudWatch Logs "
+    "vended-log delivery actions (logs:CreateLogDelivery, logs:PutResourcePolicy, ...) have "
+    "no resource-level permissions and must be granted on '*'. lambda:InvokeFunction is "
+    "granted on the workflow's function ARNs only."
+)
+
+
+def apply_aws_solutions_checks(scope: Construct) -> None:
+    """Run the AwsSolutions pack (verbose: findings explain themselves) over everything in `scope`."""
+    Aspects.of(scope).add(AwsSolutionsChecks(verbose=True))
+
+
+def suppress_release_stack_findings(stack: ReleaseStack) -> None:
+    """The stack's known, reasoned exceptions; anything else AwsSolutions finds is an error."""
+    _suppress_function_findings(stack)
+    NagSuppressions.add_resource_suppressions(
+        stack.execution_lookup,
+        [
+            NagPackSuppression(
+                id="AwsSolutions-IAM5", reason=EXECUTIONS_REASON, applies_to=[THIS_STATE_MACHINES_EXECUTIONS]
+            )
+        ],
+    )
+    NagSuppressions.add_resource_suppressions(
+        stack.workflow.state_machine.role,
+        [NagPackSuppression(id="AwsSolutions-IAM5", reason=STATE_MACHINE_REASON, applies_to=[ANY_RESOURCE])],
+        apply_to_children=True,
+    )
+
+
+def _suppress_function_findings(stack: ReleaseStack) -> None:
+    functions = stack.functions
+    for spec in functions.specs:
+        role_suppressions = [
+            NagPackSuppression(
+                id="AwsSolutions-IAM5",
+                reason=XRAY_REASON + (VPC_DESCRIBE_REASON if spec.in_vpc else ""),
+                applies_to=[ANY_RESOURCE],
+            )
+        ]
+        if spec.in_vpc:
+            role_suppressions.append(
+                NagPackSuppression(id="AwsSolutions-IAM5", reason=ENI_REASON, applies_to=[FUNCTION_ENIS])
+            )
+        NagSuppressions.add_resource_suppressions(
+            functions.roles[spec.construct_id], role_suppressions, apply_to_children=True
+        )
+        NagSuppressions.add_resource_suppressions(
+            functions.functions[spec.construct_id],
+            [NagPackSuppression(id="AwsSolutions-L1", reason=L1_REASON)],
+        )

@@ -1,0 +1,119 @@
+"""The bluegreen stack for one application environment. It only composes constructs."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+from aws_cdk import CfnOutput, Stack
+from aws_cdk import aws_lambda as lambda_
+from constructs import Construct
+
+from bluegreen.config import AppConfig
+from stacks import nag
+from stacks.constructs.active_color import ActiveColorParameter
+from stacks.constructs.cluster_access import ClusterAccess
+from stacks.constructs.encryption import EncryptedLogs
+from stacks.constructs.gateway_access import GatewayAccess
+from stacks.constructs.network import ClusterNetwork
+from stacks.constructs.release_functions import ReleaseFunctions, ReleaseFunctionsProps
+from stacks.constructs.storage import ReleaseTables
+from stacks.constructs.workflow import ReleaseWorkflow
+
+
+def stack_name_for(config: AppConfig) -> str:
+    return f"BlueGreen-{config.app}-{config.environment}"
+
+
+class ReleaseStack(Stack):
+    """Everything one `config/<app>.yaml` needs: workflow, Lambdas, tables, parameter, gateway policies.
+
+    `lambda_code` is the one asset shared by every function (app.py: build/lambda; tests: a tiny
+    directory); `config_file_name` is where that asset holds the config (`config/<name>`).
+    """
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        config: AppConfig,
+        config_file_name: str,
+        lambda_code: lambda_.Code,
+        definition_path: Path,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(scope, construct_id, **kwargs)
+        self.logs = EncryptedLogs(self, "Encryption")
+        self.network = ClusterNetwork(self, "Network", cluster=config.cluster)
+        self.tables = ReleaseTables(self, "Tables")
+        self.parameter = ActiveColorParameter(
+            self,
+            "ActiveColor",
+            parameter_name=config.parameter_name,
+            initial_color=config.initial_color,
+            logs=self.logs,
+        )
+        self.cluster = ClusterAccess(self, "Cluster", cluster=config.cluster, namespaces=config.namespaces)
+        self.functions = ReleaseFunctions(
+            self,
+            "Functions",
+            ReleaseFunctionsProps(
+                config=config,
+                config_file_name=config_file_name,
+                code=lambda_code,
+                logs=self.logs,
+                network=self.network,
+                tables=self.tables,
+                parameter=self.parameter,
+                cluster=self.cluster,
+            ),
+        )
+        self.workflow = ReleaseWorkflow(
+            self,
+            "Workflow",
+            definition_path=definition_path,
+            substitutions=self.functions.workflow_substitutions(),
+            functions=self.functions.workflow_functions(),
+            logs=self.logs,
+        )
+        self.execution_lookup = self.functions.grant_execution_lookup("Prepare", self.workflow.state_machine)
+        self.functions.grant_task_response("DecideApproval", self.workflow.state_machine)
+        self.gateways = GatewayAccess(
+            self,
+            "Gateways",
+            gateway_ids=config.gateways.ids,
+            parameter=self.parameter,
+            acks_table=self.tables.acks,
+        )
+        self._build_outputs()
+        nag.suppress_release_stack_findings(self)
+
+    def _build_outputs(self) -> None:
+        CfnOutput(self, "StateMachineArn", value=self.workflow.state_machine.state_machine_arn)
+        CfnOutput(
+            self,
+            "DecideApprovalFunctionName",
+            value=self.functions.functions["DecideApproval"].function_name,
+            description="Invoke to approve or reject a pending release",
+        )
+        CfnOutput(self, "ReleasesTableName", value=self.tables.releases.table_name)
+        CfnOutput(self, "AcksTableName", value=self.tables.acks.table_name)
+        CfnOutput(self, "ActiveColorParameterName", value=self.parameter.parameter_name)
+        seen: dict[str, str] = {}
+        for gateway_id, policy in self.gateways.policies.items():
+            output_id = "GatewayPolicyArn" + "".join(
+                p.capitalize() for p in re.split(r"[^A-Za-z0-9]+", gateway_id)
+            )
+            if output_id in seen:
+                raise ValueError(
+                    f"gateway ids {seen[output_id]!r} and {gateway_id!r} need distinct output names"
+                )
+            seen[output_id] = gateway_id
+            CfnOutput(
+                self,
+                output_id,
+                value=policy.managed_policy_arn,
+                description=f"Attach to gateway {gateway_id}'s role",
+            )
