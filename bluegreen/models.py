@@ -155,6 +155,7 @@ class Outcome(StrEnum):
     REJECTED = "rejected"
     TIMED_OUT = "timed_out"
     ROLLED_BACK = "rolled_back"
+    ABORTED = "aborted"
 
 
 class FinishResult(Contract):

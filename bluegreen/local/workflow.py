@@ -56,6 +56,7 @@ HANDLERS: dict[str, str] = {
     "Finish": "lambdas.finish",
     "RecordFailure": "lambdas.record_failure",
     "DecideApproval": "lambdas.decide_approval",
+    "ExecutionEnded": "lambdas.execution_ended",
 }
 
 

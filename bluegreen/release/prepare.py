@@ -67,6 +67,14 @@ def prepare(raw_input: Any, execution_arn: str, rt: Runtime) -> ReleaseContext:
         },
     )
     rt.releases.update_record(release_id, {}, step="prepared")
+    if took_over:
+        from bluegreen.release.ended import ExecutionStatusChange, execution_ended
+
+        execution_ended(
+            ExecutionStatusChange(executionArn=took_over, status="ABORTED"),
+            rt,
+            reason=f"ended without recording an outcome; its lock was taken over by release {release_id}",
+        )
     rt.notifier.notify(
         Notification(
             "release_started",

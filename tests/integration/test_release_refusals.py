@@ -95,12 +95,16 @@ def test_lock_left_by_an_execution_that_is_no_longer_running_is_taken_over() -> 
     with release_world() as world:
         # Given a lock held by an execution that ended without releasing it
         stale = "arn:aws:states:us-east-1:123456789012:execution:myapp-prod-release:crashed-long-ago"
-        world.workflow.runtime.releases.acquire_lock(
-            "myapp", "prod", stale, "crashed-long-ago", lambda arn: False
-        )
+        releases = world.workflow.runtime.releases
+        releases.acquire_lock("myapp", "prod", stale, "crashed-long-ago", lambda arn: False)
+        releases.create_record("crashed-long-ago", {"status": "RUNNING", "app": "myapp"})
         assert world.lock_holder() == stale
         # When a new release starts, it takes the lock over and completes
         release_id, execution = world.release("v2")
         assert execution["status"] == "SUCCEEDED"
         assert world.workflow.record(release_id)["took_over_lock_from"] == stale
+        # and the stale release's record is completed, not left RUNNING forever
+        stale_record = world.workflow.record("crashed-long-ago")
+        assert stale_record["outcome"] == "aborted"
+        assert release_id in stale_record["reason"]
         assert world.lock_holder() is None
