@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from aws_cdk import ArnFormat, Stack
+from aws_cdk import Annotations, ArnFormat, Stack
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_iam as iam
 from constructs import Construct
@@ -33,10 +33,16 @@ class ClusterNetwork(Construct):
         )
 
     def _build_subnets(self) -> list[ec2.ISubnet]:
-        return [
+        subnets = [
             ec2.Subnet.from_subnet_id(self, f"Subnet{index}", subnet_id)
             for index, subnet_id in enumerate(self._cluster.subnet_ids)
         ]
+        for subnet in subnets:
+            # Only Lambda VPC configs use these subnets; nothing here reads their route tables.
+            Annotations.of(subnet).acknowledge_warning(
+                "@aws-cdk/aws-ec2:noSubnetRouteTableId", "route tables are never read from imported subnets"
+            )
+        return subnets
 
     def _build_security_groups(self) -> list[ec2.ISecurityGroup]:
         return [
