@@ -15,6 +15,7 @@ from stacks import nag
 from stacks.constructs.active_color import ActiveColorParameter
 from stacks.constructs.cluster_access import ClusterAccess
 from stacks.constructs.encryption import EncryptedLogs
+from stacks.constructs.execution_events import ExecutionEndedRule
 from stacks.constructs.gateway_access import GatewayAccess
 from stacks.constructs.network import ClusterNetwork
 from stacks.constructs.release_functions import ReleaseFunctions, ReleaseFunctionsProps
@@ -80,6 +81,12 @@ class ReleaseStack(Stack):
         )
         self.execution_lookup = self.functions.grant_execution_lookup("Prepare", self.workflow.state_machine)
         self.functions.grant_task_response("DecideApproval", self.workflow.state_machine)
+        self.execution_ended = ExecutionEndedRule(
+            self,
+            "ExecutionEnded",
+            state_machine=self.workflow.state_machine,
+            function=self.functions.functions["ExecutionEnded"],
+        )
         self.gateways = GatewayAccess(
             self,
             "Gateways",

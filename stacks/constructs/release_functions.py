@@ -58,7 +58,7 @@ class FunctionSpec:
 
 
 def release_function_specs(config: AppConfig) -> tuple[FunctionSpec, ...]:
-    """The thirteen functions. SmokeTests outlives the suite's own deadline by a minute."""
+    """The fourteen functions. SmokeTests outlives the suite's own deadline by a minute."""
     smoke_seconds = min(MAX_LAMBDA_SECONDS, math.ceil(config.smoke.deadline_seconds) + 60)
     read, read_write = ParameterAccess.READ, ParameterAccess.READ_WRITE
     view, edit = ClusterAccessLevel.VIEW, ClusterAccessLevel.EDIT
@@ -173,6 +173,14 @@ def release_function_specs(config: AppConfig) -> tuple[FunctionSpec, ...]:
             "record_failure",
             "Record why the release failed and release the lock",
             releases_actions=("GetItem", "UpdateItem", "DeleteItem"),
+        ),
+        FunctionSpec(
+            "ExecutionEnded",
+            "execution_ended",
+            "An execution stopped, timed out or failed without recording: release the lock, close it",
+            in_workflow=False,
+            releases_actions=("GetItem", "UpdateItem", "DeleteItem"),
+            parameter_access=read,
         ),
     )
 

@@ -146,6 +146,10 @@ def expected_permissions(module: str, n: Names) -> dict[str, set[str]]:
         },
         "finish": {f"dynamodb:{a}": {releases} for a in ("GetItem", "UpdateItem", "DeleteItem")},
         "record_failure": {f"dynamodb:{a}": {releases} for a in ("GetItem", "UpdateItem", "DeleteItem")},
+        "execution_ended": {
+            **{f"dynamodb:{a}": {releases} for a in ("GetItem", "UpdateItem", "DeleteItem")},
+            "ssm:GetParameter": {n.parameter},
+        },
     }
     return table[module]
 
@@ -165,6 +169,7 @@ MODULES = sorted(
         "rollback",
         "finish",
         "record_failure",
+        "execution_ended",
     ]
 )
 

@@ -122,3 +122,37 @@ def test_log_groups_are_all_encrypted_and_retained(synthesized: Synthesized) -> 
     for group in groups.values():
         assert "KmsKeyId" in group["Properties"]
         assert group["DeletionPolicy"] == "Retain"
+
+
+def test_executions_that_end_without_recording_call_execution_ended(synthesized: Synthesized) -> None:
+    # Given the rule on this state machine's status changes
+    resources = synthesized.resources
+    state_machine_id, _ = one(resources, "AWS::StepFunctions::StateMachine")
+    function_id, _ = function_by_module(resources, "execution_ended")
+    _, rule = one(resources, "AWS::Events::Rule")
+
+    # Then it matches only this state machine's ABORTED, TIMED_OUT and FAILED executions ...
+    pattern = rule["Properties"]["EventPattern"]
+    assert pattern["source"] == ["aws.states"]
+    assert pattern["detail-type"] == ["Step Functions Execution Status Change"]
+    assert pattern["detail"] == {
+        "stateMachineArn": [{"Ref": state_machine_id}],
+        "status": ["ABORTED", "TIMED_OUT", "FAILED"],
+    }
+    # ... and targets ExecutionEnded, which EventBridge (from this rule only) may invoke
+    (target,) = rule["Properties"]["Targets"]
+    assert target["Arn"] == {"Fn::GetAtt": [function_id, "Arn"]}
+    rule_id = next(iter(of_type(resources, "AWS::Events::Rule")))
+    permissions = [
+        p["Properties"]
+        for p in of_type(resources, "AWS::Lambda::Permission").values()
+        if p["Properties"]["FunctionName"] == {"Fn::GetAtt": [function_id, "Arn"]}
+    ]
+    assert permissions == [
+        {
+            "Action": "lambda:InvokeFunction",
+            "FunctionName": {"Fn::GetAtt": [function_id, "Arn"]},
+            "Principal": "events.amazonaws.com",
+            "SourceArn": {"Fn::GetAtt": [rule_id, "Arn"]},
+        }
+    ]
