@@ -32,7 +32,7 @@ class UnknownPlaceholderError(ValueError):
 
 
 class ReleaseWorkflow(Construct):
-    """A STANDARD state machine with logging level ALL (execution data included) and X-Ray tracing."""
+    """A STANDARD state machine with logging level ALL (without execution data: task tokens) and X-Ray tracing."""
 
     def __init__(
         self,
@@ -74,7 +74,9 @@ class ReleaseWorkflow(Construct):
             logs=sfn.LogOptions(
                 destination=self.log_group,
                 level=sfn.LogLevel.ALL,
-                include_execution_data=True,
+                # Execution data would put the approval task's token (its Parameters) in the logs:
+                # tokens never leave the releases table. The release record holds the step data.
+                include_execution_data=False,
             ),
             tracing_enabled=True,
         )

@@ -34,7 +34,8 @@ def test_state_machine_is_standard_logged_all_and_traced(synthesized: Synthesize
     assert properties["TracingConfiguration"] == {"Enabled": True}
     logging = properties["LoggingConfiguration"]
     assert logging["Level"] == "ALL"
-    assert logging["IncludeExecutionData"] is True
+    # every event is logged, but not the data: the approval task's parameters carry its token
+    assert logging["IncludeExecutionData"] is False
     (destination,) = logging["Destinations"]
     log_group_id = destination["CloudWatchLogsLogGroup"]["LogGroupArn"]["Fn::GetAtt"][0]
     log_group = synthesized.resources[log_group_id]["Properties"]
