@@ -28,7 +28,6 @@ from bluegreen.gateway.config import GatewayConfig, Mode
 from bluegreen.gateway.errors import (
     AckWriteError,
     ApplyError,
-    GatewayAgentError,
     ParameterSourceError,
     StateError,
 )
@@ -262,7 +261,7 @@ class Agent:
             try:
                 result = self.poll_once()
                 delay = result.delay
-            except GatewayAgentError as exc:  # defensive: every known failure is handled in poll_once
+            except Exception as exc:  # a bug must not stop the heartbeat loop; known failures never get here
                 self.failures += 1
                 delay = next_delay(self.settings, self.failures, self.rng)
                 logger.exception("unexpected agent error: %s", exc)

@@ -14,7 +14,7 @@ import signal
 import socket
 import subprocess
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -302,12 +302,3 @@ class GatewayLayout:
                 "read_timeout_seconds": 2.0,
             },
         }
-
-
-@contextlib.contextmanager
-def running(process: NginxProcess, ready_port: int) -> Iterator[NginxProcess]:
-    process.start(ready_port)
-    try:
-        yield process
-    finally:
-        process.stop()

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import random
+import threading
+import time
 from dataclasses import dataclass, field
 
 import pytest
@@ -352,3 +354,32 @@ def test_consecutive_failures_are_counted_and_reset_by_success():
     result = agent.poll_once()
     assert agent.failures == 0
     assert result.delay <= SETTINGS.poll_seconds
+
+
+def test_run_survives_an_unexpected_error_and_stops_on_request():
+    # Given an applier with a bug
+    @dataclass
+    class BuggyApplier(FakeApplier):
+        def converge(self, color: Color, version: int) -> bool:
+            raise RuntimeError("bug")
+
+    fast = AgentSettings(
+        gateway_id="gw-a", parameter_name=PARAMETER, poll_seconds=0.01, backoff_max_seconds=0.02
+    )
+    agent = Agent(
+        settings=fast, source=FakeSource(), applier=BuggyApplier(), acks=FakeAcks(), store=MemoryStore()
+    )
+    stop = threading.Event()
+    thread = threading.Thread(target=agent.run, args=(stop,))
+
+    # When it runs for a few polls
+    thread.start()
+    deadline = time.monotonic() + 5
+    while agent.failures < 3 and time.monotonic() < deadline:
+        time.sleep(0.01)
+    stop.set()
+    thread.join(timeout=5)
+
+    # Then it kept polling (and backing off) instead of dying, and stopped when asked
+    assert agent.failures >= 3
+    assert not thread.is_alive()
