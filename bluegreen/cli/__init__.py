@@ -1,0 +1,1 @@
+"""`bluegreen`: the operator and pipeline CLI."""

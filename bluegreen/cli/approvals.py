@@ -1,0 +1,3 @@
+"""`bluegreen approvals ...` commands (to be filled)."""
+
+from __future__ import annotations

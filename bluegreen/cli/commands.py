@@ -1,0 +1,7 @@
+"""Importing this module registers every command on `bluegreen.cli.main.cli`."""
+
+from __future__ import annotations
+
+from bluegreen.cli import approvals, release, rollback
+
+__all__ = ["approvals", "release", "rollback"]
