@@ -32,7 +32,7 @@ class UnknownPlaceholderError(ValueError):
 
 
 class ReleaseWorkflow(Construct):
-    """A STANDARD state machine with logging level ALL (without execution data: task tokens) and X-Ray tracing."""
+    """A STANDARD state machine: logging level ALL without execution data (task tokens), X-Ray tracing."""
 
     def __init__(
         self,
