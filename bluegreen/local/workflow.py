@@ -228,6 +228,7 @@ class LocalWorkflow:
 
     def _patch_moto(self, clock: VirtualClock) -> None:
         from moto.awslambda_simple.models import LambdaSimpleBackend
+        from moto.core.botocore_stubber import BotocoreStubber
         from moto.stepfunctions.parser.asl.component.common.retry import retrier_decl
         from moto.stepfunctions.parser.asl.component.state.wait.wait_function.wait_function import (
             WaitFunction,
@@ -252,6 +253,18 @@ class LocalWorkflow:
 
             time = staticmethod(time.time)
 
+        # moto's backends are not thread-safe (a read racing a write fails with "dictionary changed
+        # size during iteration"), and here the execution's thread and the test's thread both call
+        # them: serialize every request. Re-entrant, because a Lambda invoke runs a handler that
+        # makes requests of its own on the same thread.
+        moto_lock = threading.RLock()
+        handle_request = BotocoreStubber.__call__
+
+        def serialized(stubber: Any, event_name: str, request: Any, **kwargs: Any) -> Any:
+            with moto_lock:
+                return handle_request(stubber, event_name, request, **kwargs)
+
+        self._stack.enter_context(mock.patch.object(BotocoreStubber, "__call__", serialized))
         self._stack.enter_context(mock.patch.object(LambdaSimpleBackend, "invoke", invoke))
         self._stack.enter_context(mock.patch.object(WaitFunction, "_wait_interval", wait_interval))
         self._stack.enter_context(mock.patch.object(retrier_decl, "time", VirtualTime))
