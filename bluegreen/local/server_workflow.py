@@ -13,6 +13,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
+import threading
 from typing import Any
 from unittest import mock
 
@@ -61,6 +62,7 @@ class ServerWorkflow(LocalWorkflow):
         from moto.server import ThreadedMotoServer
 
         logging.getLogger("werkzeug").setLevel(logging.WARNING)  # no line per request
+        self._serialize_requests()
         server = ThreadedMotoServer(ip_address=self.host, port=self.port, verbose=False)
         server.start()
         self._stack.callback(server.stop)
@@ -72,6 +74,23 @@ class ServerWorkflow(LocalWorkflow):
             mock.patch.dict(os.environ, {"MOTO_PORT": str(port), "AWS_ENDPOINT_URL": self.endpoint_url})
         )
         self._stack.enter_context(mock.patch.dict(default_user_config, MOTO_CONFIG))
+
+    def _serialize_requests(self) -> None:
+        """moto's backends are not thread-safe, and the server answers each request on its own
+        thread: serialize them, as LocalWorkflow does in decorator mode. A Lambda invoke is left
+        out: its handler makes requests of its own, from the server's other threads."""
+        from moto.moto_server.werkzeug_app import DomainDispatcherApplication
+
+        lock = threading.Lock()
+        dispatch = DomainDispatcherApplication.__call__
+
+        def serialized(app: Any, environ: dict[str, Any], start_response: Any) -> Any:
+            if str(environ.get("PATH_INFO", "")).endswith("/invocations"):
+                return dispatch(app, environ, start_response)
+            with lock:
+                return dispatch(app, environ, start_response)
+
+        self._stack.enter_context(mock.patch.object(DomainDispatcherApplication, "__call__", serialized))
 
     def environment(self) -> dict[str, str]:
         """What a `bluegreen` CLI in another process needs to reach this workflow's resources."""
