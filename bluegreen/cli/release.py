@@ -294,6 +294,22 @@ def _finish(ctx: click.Context, obj: CliContext, ending: Ending) -> None:
 # -- commands ----------------------------------------------------------------------------------
 
 
+def _set_json(ctx: click.Context, param: click.Parameter, value: bool) -> None:
+    obj = ctx.find_object(CliContext)
+    if value and obj is not None:
+        obj.as_json = True
+
+
+json_option = click.option(
+    "--json",
+    is_flag=True,
+    expose_value=False,
+    is_eager=True,
+    callback=_set_json,
+    help="Machine-readable output (as `bluegreen --json ...`).",
+)
+
+
 @cli.group()
 def release() -> None:
     """Start and follow releases."""
@@ -312,6 +328,7 @@ def release() -> None:
 @click.option(
     "--poll-seconds", type=float, default=5.0, show_default=True, help="With --wait: poll interval."
 )
+@json_option
 @pass_cli
 @click.pass_context
 def start(
@@ -360,6 +377,7 @@ def start(
 
 @release.command()
 @click.argument("release_id", metavar="RELEASE")
+@json_option
 @pass_cli
 def status(obj: CliContext, release_id: str) -> None:
     """A release's record and its execution's status."""
@@ -397,6 +415,7 @@ def status(obj: CliContext, release_id: str) -> None:
 @click.argument("release_id", metavar="RELEASE")
 @click.option("--poll-seconds", type=float, default=2.0, show_default=True)
 @click.option("--timeout", type=float, default=None, help="Stop watching after SECONDS (exit 4).")
+@json_option
 @pass_cli
 @click.pass_context
 def watch(
@@ -410,6 +429,7 @@ def watch(
 
 @release.command()
 @click.option("--limit", type=click.IntRange(1, 1000), default=10, show_default=True)
+@json_option
 @pass_cli
 def history(obj: CliContext, limit: int) -> None:
     """Recent releases of the app/environment, newest first."""

@@ -56,7 +56,7 @@ def test_start_sends_the_release_input_and_names_the_release(world: CliWorld) ->
 
 
 def test_status_shows_the_record_and_the_execution(world: CliWorld) -> None:
-    result = world.run("--json", "status", "rel-v3")
+    result = world.run("status", "rel-v3", "--json")
     assert result.exit_code == 0, result.output
     status = json.loads(result.output)
     assert status["status"] == "SUCCEEDED"
