@@ -14,6 +14,7 @@ import statistics
 import time
 from collections import Counter
 from pathlib import Path
+from typing import Any
 
 from bluegreen.adapters.kube import StaticApiClientFactory
 from bluegreen.config import AppConfig, load_config
@@ -42,6 +43,17 @@ def config_with(services: int, preprod_url: str) -> AppConfig:
     return AppConfig.model_validate(data)
 
 
+def orchestration_seconds(history: list[dict[str, Any]]) -> float:
+    """Execution start to end as Step Functions recorded it, less the time a person took to approve
+    (from the approval task's submission to its success): the orchestration's own time."""
+    start, end = history[0]["timestamp"], history[-1]["timestamp"]
+    submitted = next(e["timestamp"] for e in history if e["type"] == "TaskSubmitted")
+    decided = next(
+        e["timestamp"] for e in history if e["type"] == "TaskSucceeded" and e["timestamp"] >= submitted
+    )
+    return float(((end - start) - (decided - submitted)).total_seconds())
+
+
 def run(services: int, releases: int) -> dict[str, float]:
     with FakePreprod() as preprod, FakeKubeServer() as kube:
         config = config_with(services, preprod.url)
@@ -49,6 +61,7 @@ def run(services: int, releases: int) -> dict[str, float]:
         kube.store.default_mode = RolloutMode.COMPLETE
         with LocalWorkflow(config, StaticApiClientFactory(kube.client_configuration())) as workflow:
             walls: list[float] = []
+            orchestration: list[float] = []
             in_handlers: list[float] = []
             transitions: list[int] = []
             for n in range(releases + 1):  # the first run parses the definition: a warm-up, not measured
@@ -61,9 +74,11 @@ def run(services: int, releases: int) -> dict[str, float]:
                 end = workflow.wait_for_end(arn)
                 elapsed = time.perf_counter() - started
                 assert end["status"] == "SUCCEEDED", end
-                kinds = Counter(e["type"] for e in workflow.history(arn))
+                history = workflow.history(arn)
+                kinds = Counter(e["type"] for e in history)
                 entered = sum(count for kind, count in kinds.items() if kind.endswith("StateEntered"))
                 if n:
+                    orchestration.append(orchestration_seconds(history))
                     walls.append(elapsed)
                     in_handlers.append(sum(i.seconds for i in workflow.aws.invocations))
                     transitions.append(entered)
@@ -72,6 +87,8 @@ def run(services: int, releases: int) -> dict[str, float]:
         "services": services,
         "transitions": statistics.median(transitions),
         "wall_p50": statistics.median(walls),
+        "orchestration_p50": statistics.median(orchestration),
+        "orchestration_max": max(orchestration),
         "wall_max": max(walls),
         "handlers_p50": statistics.median(in_handlers),
         "bake_checks": bake_checks,
@@ -87,15 +104,19 @@ def main() -> None:
     )
     args = parser.parse_args()
     print(
-        f"{'services':>8} {'transitions':>11} {'wall p50 (s)':>12} {'wall max (s)':>12}"
-        f" {'in handlers p50 (s)':>19}"
-        "   goal: <= 60, <= 2 s"
+        "orchestration = execution start to end in its history, less the approver's time (waits are virtual)"
+    )
+    print("wall = the same seen from the caller (start_execution until it sees the end), approver included")
+    print(
+        f"{'services':>8} {'transitions':>11} {'orchestration p50/max (s)':>26} {'wall p50 (s)':>12}"
+        f" {'in handlers p50 (s)':>19}   goal: <= 60, <= 2 s"
     )
     for size in (3, 12):
         r = run(size, args.releases)
         print(
-            f"{r['services']:>8} {r['transitions']:>11.0f} {r['wall_p50']:>12.2f} {r['wall_max']:>12.2f}"
-            f" {r['handlers_p50']:>19.2f}"
+            f"{r['services']:>8} {r['transitions']:>11.0f} "
+            f"{r['orchestration_p50']:>18.2f} / {r['orchestration_max']:>5.2f}"
+            f" {r['wall_p50']:>12.2f} {r['handlers_p50']:>19.2f}"
         )
     print(f"(bake of config/myapp.yaml: {r['bake_checks']:.0f} alarm checks; each adds 3 transitions)")
 

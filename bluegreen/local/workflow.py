@@ -230,6 +230,7 @@ class LocalWorkflow:
         from moto.awslambda_simple.models import LambdaSimpleBackend
         from moto.core.botocore_stubber import BotocoreStubber
         from moto.stepfunctions.parser.asl.component.common.retry import retrier_decl
+        from moto.stepfunctions.parser.asl.component.state.exec.state_task import lambda_eval_utils
         from moto.stepfunctions.parser.asl.component.state.wait.wait_function.wait_function import (
             WaitFunction,
         )
@@ -265,6 +266,21 @@ class LocalWorkflow:
                 return handle_request(stubber, event_name, request, **kwargs)
 
         self._stack.enter_context(mock.patch.object(BotocoreStubber, "__call__", serialized))
+
+        # moto's interpreter builds a new boto3 Lambda client for every Lambda task (~30 ms each):
+        # build one per region and service, and reuse it (clients are thread-safe).
+        make_client = lambda_eval_utils.boto_client_for
+        clients: dict[tuple[str, str], Any] = {}
+
+        def cached_client(region: str, service: str, state_credentials: Any = None) -> Any:
+            key = (region, service)
+            if key not in clients:
+                clients[key] = make_client(
+                    region=region, service=service, state_credentials=state_credentials
+                )
+            return clients[key]
+
+        self._stack.enter_context(mock.patch.object(lambda_eval_utils, "boto_client_for", cached_client))
         self._stack.enter_context(mock.patch.object(LambdaSimpleBackend, "invoke", invoke))
         self._stack.enter_context(mock.patch.object(WaitFunction, "_wait_interval", wait_interval))
         self._stack.enter_context(mock.patch.object(retrier_decl, "time", VirtualTime))
