@@ -107,8 +107,47 @@ class ApprovalsConfig(StrictModel):
     allow_self_approval: bool = False
 
 
+class ColorPair(StrictModel):
+    """A value per colour (e.g. the `LoadBalancer` dimension of each namespace's ALB)."""
+
+    blue: str = Field(min_length=1)
+    green: str = Field(min_length=1)
+
+    def of(self, color: Color) -> str:
+        return self.blue if color is Color.BLUE else self.green
+
+
+class PaymentMetricConfig(StrictModel):
+    """The payment-failure metric the services publish, one series per colour."""
+
+    name: str = Field(default="PaymentFailures", min_length=1, max_length=255)
+    namespace: str = Field(default="myapp/payments", min_length=1, max_length=255)
+    color_dimension: str = Field(default="Color", min_length=1, max_length=255)
+    threshold: Annotated[float, Field(gt=0)] = Field(default=5, description="Failures per period")
+
+
 class AlarmsConfig(StrictModel):
-    names: list[Annotated[str, Field(min_length=1, max_length=255)]] = Field(default_factory=list)
+    names: list[Annotated[str, Field(min_length=1, max_length=255)]] = Field(
+        default_factory=list, description="Existing alarms (any colour) that also roll back"
+    )
+    load_balancers: ColorPair | None = Field(
+        default=None,
+        description="Each colour's ALB as its CloudWatch `LoadBalancer` dimension (app/<name>/<id>); "
+        "None: no ALB alarms",
+    )
+    alb_5xx_rate_percent: Annotated[float, Field(gt=0, le=100)] = 5.0
+    p99_response_seconds: Annotated[float, Field(gt=0)] = 1.5
+    payment_metric: PaymentMetricConfig | None = PaymentMetricConfig()
+    period_seconds: Annotated[int, Field(ge=10, le=3600)] = 60
+    evaluation_periods: Annotated[int, Field(ge=1, le=60)] = 2
+
+    def health_alarm_name(self, app: str, environment: str, color: Color) -> str:
+        """The composite "release health" alarm the stack creates for `color`."""
+        return f"bluegreen-{app}-{environment}-{color.value}-release-health"
+
+    def rollback_alarm_names(self, app: str, environment: str, live: Color) -> list[str]:
+        """What rolls back a release that is live on `live`: the existing alarms and its health alarm."""
+        return [*self.names, self.health_alarm_name(app, environment, live)]
 
 
 class BakeConfig(StrictModel):
@@ -118,6 +157,10 @@ class BakeConfig(StrictModel):
 
 class RollbackConfig(StrictModel):
     window_minutes: Annotated[int, Field(ge=0, le=10_080)] = 60
+    on_alarm: bool = Field(default=True, description="Roll back automatically after the workflow ends")
+    scale_down_check_minutes: Annotated[int, Field(ge=1, le=60)] = Field(
+        default=5, description="How often the scale-down function looks for a closed window"
+    )
 
 
 class AppConfig(StrictModel):

@@ -22,7 +22,7 @@ from bluegreen.adapters.aws import client
 from bluegreen.adapters.gateway_acks import GatewayAckReader
 from bluegreen.adapters.kube import ApiClientFactory, EksApiClientFactory
 from bluegreen.adapters.notify import LogNotifier, Notifier
-from bluegreen.adapters.release_store import ReleaseStore
+from bluegreen.adapters.release_store import ReleaseStore, pseudo_holder_alive
 from bluegreen.clock import Clock, utc_now
 from bluegreen.config import AppConfig, load_config
 from bluegreen.errors import SettingsError
@@ -88,6 +88,9 @@ class Runtime:
         return self.secrets
 
     def execution_is_running(self, execution_arn: str) -> bool:
+        alive = pseudo_holder_alive(execution_arn, self.clock())
+        if alive is not None:  # a rollback or scale-down holds the lock, briefly
+            return alive
         try:
             status = self.sfn.describe_execution(executionArn=execution_arn)["status"]
         except ClientError as exc:

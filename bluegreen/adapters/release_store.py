@@ -4,11 +4,13 @@ One DynamoDB table, partition key `pk`:
   RELEASE#<release id>      the release record (who, what, colours, steps, outcome)
   LOCK#<app>#<environment>  the lock: a conditional-write item holding the execution ARN
   APPROVAL#<approval id>    a pending approval: opaque id -> task token, with a TTL (`expires_at`)
+  LATEST#<app>#<environment> the last finished release: what a rollback after the workflow undoes
 """
 
 from __future__ import annotations
 
 import json
+import uuid
 from collections.abc import Callable
 from datetime import datetime
 from decimal import Decimal
@@ -42,6 +44,28 @@ def _default(value: Any) -> Any:
     if hasattr(value, "model_dump"):
         return value.model_dump(mode="json")
     raise TypeError(f"cannot store {type(value).__name__}")
+
+
+PSEUDO_HOLDER_PREFIX = "bluegreen:"
+PSEUDO_HOLDER_LIFETIME_SECONDS = 300
+"""Longer than any function that takes the lock outside an execution (rollback, scale-down) runs."""
+
+
+def pseudo_holder(purpose: str, release_id: str, now: datetime) -> str:
+    """A lock holder that is not an execution ARN, unique per call (the lock is re-entrant for the
+    same holder): `bluegreen:<purpose>:<release id>:<random>:<epoch seconds>`."""
+    return f"{PSEUDO_HOLDER_PREFIX}{purpose}:{release_id}:{uuid.uuid4().hex[:12]}:{int(now.timestamp())}"
+
+
+def pseudo_holder_alive(holder: str, now: datetime) -> bool | None:
+    """None for an execution ARN; else whether that pseudo holder may still be working."""
+    if not holder.startswith(PSEUDO_HOLDER_PREFIX):
+        return None
+    try:
+        taken = int(holder.rsplit(":", 1)[-1])
+    except ValueError:
+        return False
+    return now.timestamp() - taken < PSEUDO_HOLDER_LIFETIME_SECONDS
 
 
 def _is_conditional_failure(exc: ClientError) -> bool:
@@ -190,6 +214,63 @@ class ReleaseStore:
     def get_record(self, release_id: str) -> dict[str, Any] | None:
         item = self._table.get_item(Key={"pk": self.record_key(release_id)}, ConsistentRead=True).get("Item")
         return from_item_value(item) if item else None
+
+    # -- the latest finished release ---------------------------------------------------------------
+
+    @staticmethod
+    def latest_key(app: str, environment: str) -> str:
+        return f"LATEST#{app}#{environment}"
+
+    def set_latest(self, app: str, environment: str, fields: dict[str, Any]) -> None:
+        """Point at the release that just finished (replacing the previous pointer)."""
+        item = {"pk": self.latest_key(app, environment), "app": app, "environment": environment, **fields}
+        self._table.update_item(
+            Key={"pk": item.pop("pk")},
+            UpdateExpression="SET "
+            + ", ".join(f"#f{i} = :v{i}" for i in range(len(item)))
+            + " REMOVE rolled_back_at, scaled_down_at, superseded_by",
+            ExpressionAttributeNames={f"#f{i}": name for i, name in enumerate(item)},
+            ExpressionAttributeValues={f":v{i}": to_item_value(v) for i, v in enumerate(item.values())},
+        )
+
+    def get_latest(self, app: str, environment: str) -> dict[str, Any] | None:
+        item = self._table.get_item(Key={"pk": self.latest_key(app, environment)}, ConsistentRead=True).get(
+            "Item"
+        )
+        return from_item_value(item) if item else None
+
+    def supersede_latest(self, app: str, environment: str, release_id: str) -> None:
+        """A new release has started: the old colour is about to be redeployed, so the previous
+        release can no longer be rolled back to."""
+        try:
+            self._table.update_item(
+                Key={"pk": self.latest_key(app, environment)},
+                UpdateExpression="SET superseded_by = :rid",
+                ConditionExpression="attribute_exists(pk) AND release_id <> :rid",
+                ExpressionAttributeValues={":rid": release_id},
+            )
+        except ClientError as exc:
+            if not _is_conditional_failure(exc):
+                raise
+
+    def mark_latest(self, app: str, environment: str, release_id: str, fields: dict[str, Any]) -> bool:
+        """Set fields on the pointer only while it still points at `release_id`."""
+        try:
+            self._table.update_item(
+                Key={"pk": self.latest_key(app, environment)},
+                UpdateExpression="SET " + ", ".join(f"#f{i} = :v{i}" for i in range(len(fields))),
+                ConditionExpression="release_id = :rid",
+                ExpressionAttributeNames={f"#f{i}": name for i, name in enumerate(fields)},
+                ExpressionAttributeValues={
+                    ":rid": release_id,
+                    **{f":v{i}": to_item_value(v) for i, v in enumerate(fields.values())},
+                },
+            )
+        except ClientError as exc:
+            if _is_conditional_failure(exc):
+                return False
+            raise
+        return True
 
     # -- pending approvals -----------------------------------------------------------------------
 

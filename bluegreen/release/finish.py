@@ -52,6 +52,19 @@ def finish(context: ReleaseContext, switch: SwitchResult, rt: Runtime) -> Finish
         },
         step="finished",
     )
+    rt.releases.set_latest(  # what a rollback after the workflow undoes, found without a scan
+        context.app,
+        context.environment,
+        {
+            "release_id": context.release_id,
+            "version": context.version,
+            "color_before": switch.previous_color.value,
+            "color_after": switch.new_color.value,
+            "switch_parameter_version": switch.parameter_version,
+            "finished_at": now,
+            "scale_down_after": now + window,
+        },
+    )
     rt.notifier.notify(
         Notification(
             "succeeded",

@@ -24,6 +24,7 @@ def prepare(raw_input: Any, execution_arn: str, rt: Runtime) -> ReleaseContext:
     took_over = rt.releases.acquire_lock(
         config.app, config.environment, execution_arn, release_id, rt.execution_is_running
     )
+    rt.releases.supersede_latest(config.app, config.environment, release_id)  # no rollback onto idle now
     idle = active.color.other()
     context = ReleaseContext(
         release_id=release_id,
