@@ -171,6 +171,9 @@ class AppConfig(StrictModel):
     domains: DomainsConfig
     cluster: ClusterConfig
     active_color_parameter: Annotated[str, Field(pattern=PARAMETER_NAME, max_length=1011)] | None = None
+    manifests_bucket: Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")] | None = Field(
+        default=None, description="S3 bucket of release manifests (input `manifests`); none: images only"
+    )
     initial_color: Color = Color.BLUE
     gateways: GatewaysConfig
     rollout: RolloutConfig = RolloutConfig()

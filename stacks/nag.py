@@ -41,6 +41,11 @@ ENI_REASON = (
     "then: network-interface/* of this account and region only; ec2:CreateNetworkInterface "
     "is additionally limited to the cluster's subnets and security groups from config."
 )
+MANIFESTS_REASON = (
+    "Deploy reads the manifests a release names (input `manifests`), whose keys are chosen per "
+    "release by the pipeline: s3:GetObject only, on the one manifests bucket from config; input "
+    "validation refuses any other bucket before the cluster is touched."
+)
 L1_REASON = (
     "Pinned to python3.12 on purpose: scripts/build_lambda_asset.py installs cp312 manylinux "
     "wheels (pydantic-core, pyyaml), which only load on the matching runtime. Upgrading is a "
@@ -92,6 +97,15 @@ def _suppress_function_findings(stack: ReleaseStack) -> None:
                 applies_to=[ANY_RESOURCE],
             )
         ]
+        bucket = functions.config.manifests_bucket
+        if spec.read_manifests and bucket:
+            role_suppressions.append(
+                NagPackSuppression(
+                    id="AwsSolutions-IAM5",
+                    reason=MANIFESTS_REASON,
+                    applies_to=[f"Resource::arn:aws:s3:::{bucket}/*"],
+                )
+            )
         if spec.in_vpc:
             role_suppressions.append(
                 NagPackSuppression(id="AwsSolutions-IAM5", reason=ENI_REASON, applies_to=[FUNCTION_ENIS])

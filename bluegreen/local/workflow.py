@@ -271,7 +271,7 @@ class LocalWorkflow:
 
         # moto's interpreter builds a new boto3 Lambda client for every Lambda task (~30 ms each):
         # build one per region and service, and reuse it (clients are thread-safe).
-        make_client = lambda_eval_utils.boto_client_for
+        make_client = lambda_eval_utils.boto_client_for  # type: ignore[attr-defined]
         clients: dict[tuple[str, str], Any] = {}
 
         def cached_client(region: str, service: str, state_credentials: Any = None) -> Any:

@@ -86,6 +86,12 @@ def validate_release_input(raw: Any, config: AppConfig) -> ValidatedRelease:
         raise ReleaseInputError(_pydantic_problems(exc)) from exc
 
     problems: list[tuple[str, str]] = []
+    if release.manifests is not None:
+        bucket = release.manifests.removeprefix("s3://").partition("/")[0]
+        if config.manifests_bucket is None:
+            problems.append(("manifests", "this app has no manifests_bucket configured: release images only"))
+        elif bucket != config.manifests_bucket:
+            problems.append(("manifests", f"must be in s3://{config.manifests_bucket}/, not {bucket}"))
     if not _TAG_RE.fullmatch(release.version):
         problems.append(("version", f"{release.version!r} is not a valid image tag"))
     for name, reference in release.images.items():

@@ -50,6 +50,7 @@ class FunctionSpec:
     acks_actions: tuple[str, ...] = ()
     parameter_access: ParameterAccess | None = None
     describe_alarms: bool = False
+    read_manifests: bool = False
 
     @property
     def substitution_key(self) -> str:
@@ -76,6 +77,7 @@ def release_function_specs(config: AppConfig) -> tuple[FunctionSpec, ...]:
             "Copy the active namespace to the idle one and apply the release on top",
             timeout_seconds=120,
             in_vpc=True,
+            read_manifests=True,
             cluster_access=edit,
             describe_cluster=True,
             releases_actions=("UpdateItem",),
@@ -239,6 +241,7 @@ class ReleaseFunctions(Construct):
         self._grant_parameter(spec, role)
         self._grant_cluster(spec, role)
         self._grant_alarms(spec, role)
+        self._grant_manifests(spec, role)
         self.roles[spec.construct_id] = role
         self.functions[spec.construct_id] = function
 
@@ -280,6 +283,18 @@ class ReleaseFunctions(Construct):
             role.add_to_principal_policy(
                 iam.PolicyStatement(actions=["cloudwatch:DescribeAlarms"], resources=alarm_arns)
             )
+
+    def _grant_manifests(self, spec: FunctionSpec, role: iam.IRole) -> None:
+        """Read the release manifests (input `manifests`), only from the configured bucket."""
+        bucket = self._props.config.manifests_bucket
+        if spec.read_manifests and bucket:
+            role.add_to_principal_policy(
+                iam.PolicyStatement(actions=["s3:GetObject"], resources=[f"arn:aws:s3:::{bucket}/*"])
+            )
+
+    @property
+    def config(self) -> AppConfig:
+        return self._props.config
 
     # -- wiring to the workflow and beyond --------------------------------------------------
 

@@ -103,7 +103,12 @@ def expected_permissions(module: str, n: Names) -> dict[str, set[str]]:
             "ssm:GetParameter": {n.parameter},
             "states:DescribeExecution": {n.executions},
         },
-        "deploy": {"eks:DescribeCluster": {n.cluster}, "dynamodb:UpdateItem": {releases}},
+        "deploy": {
+            "eks:DescribeCluster": {n.cluster},
+            "dynamodb:UpdateItem": {releases},
+            # the release manifests: the one bucket from config, read only
+            "s3:GetObject": {"arn:aws:s3:::myapp-release-artifacts/*"},
+        },
         "check_rollout": {"eks:DescribeCluster": {n.cluster}, "dynamodb:UpdateItem": {releases}},
         "smoke_tests": {
             "dynamodb:UpdateItem": {releases},

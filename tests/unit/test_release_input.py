@@ -66,3 +66,20 @@ def test_split_image_understands_registry_ports(
 def test_split_image_refuses_unpinned_or_malformed(image: str) -> None:
     with pytest.raises(ValueError, match=r"image reference|neither a tag"):
         split_image(image)
+
+
+def test_manifests_must_come_from_the_configured_bucket() -> None:
+    ok = validate_release_input(
+        {"version": "v2", "triggered_by": "ci", "manifests": "s3://myapp-release-artifacts/v2/all.yaml"},
+        CONFIG,
+    )
+    assert ok.input.manifests == "s3://myapp-release-artifacts/v2/all.yaml"
+    with pytest.raises(ReleaseInputError, match=r"manifests: must be in s3://myapp-release-artifacts/"):
+        validate_release_input(
+            {"version": "v2", "triggered_by": "ci", "manifests": "s3://evil/x.yaml"}, CONFIG
+        )
+    without = CONFIG.model_copy(update={"manifests_bucket": None})
+    with pytest.raises(ReleaseInputError, match="no manifests_bucket configured"):
+        validate_release_input(
+            {"version": "v2", "triggered_by": "ci", "manifests": "s3://evil/x.yaml"}, without
+        )
