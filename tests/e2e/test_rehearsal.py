@@ -1,0 +1,88 @@
+"""`make demo`, the full rehearsal, end to end: moto server, fake cluster with real app processes,
+two real nginx gateways with their agents, the `bluegreen` CLI. Needs nginx + libnginx-mod-http-lua
+(scripts/install_system_deps.sh). Every process it started is gone afterwards, Ctrl-C or not."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from bluegreen.gateway.harness import find_nginx, lua_modules_present, wait_until
+
+pytestmark = [
+    pytest.mark.nginx,
+    pytest.mark.skipif(
+        find_nginx() is None or not lua_modules_present(), reason="needs nginx and libnginx-mod-http-lua"
+    ),
+]
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def leftovers(workdir: Path) -> list[str]:
+    """Processes whose command line names the rehearsal's work dir (nginx masters, agents, pods)."""
+    found = []
+    for proc in Path("/proc").iterdir():
+        if not proc.name.isdigit():
+            continue
+        try:
+            cmdline = (proc / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+        except OSError:
+            continue
+        if str(workdir) in cmdline and int(proc.name) != os.getpid():
+            found.append(f"{proc.name}: {cmdline}")
+    return found
+
+
+def rehearsal(workdir: Path, *args: str) -> subprocess.Popen[str]:
+    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    return subprocess.Popen(
+        [sys.executable, "-m", "bluegreen.local.rehearsal", "--workdir", str(workdir), *args],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,  # its own process group, as a terminal's foreground job
+    )
+
+
+def test_release_switches_serves_v2_then_rolls_back_on_alarm(tmp_path: Path) -> None:
+    # When the rehearsal runs with its defaults (automatic approval, an alarm during the bake)
+    process = rehearsal(tmp_path / "work")
+    output, _ = process.communicate(timeout=240)
+    # Then it exits 0 having shown every act of the release
+    assert process.returncode == 0, output
+    assert "myapp.com answered by v1 (blue) [before]" in output
+    assert "smoke tests: 3 service health check(s) passed through http://preprod.myapp.com" in output
+    assert "myapp.com answered by v2 (green) [switched]" in output
+    assert "preprod.myapp.com answered by v1 (blue) [switched]" in output
+    assert "alarm myapp-prod-payment-failures fired during the bake" in output
+    assert "myapp.com answered by v1 (blue) [after]" in output
+    assert "outcome     rolled_back" in output
+    assert "ConfirmGateways        confirmed: gw-a=green v2, gw-b=green v2" in output
+    # and leaves no process behind
+    assert leftovers(tmp_path / "work") == []
+
+
+def test_ctrl_c_stops_every_process(tmp_path: Path) -> None:
+    workdir = tmp_path / "work"
+    process = rehearsal(workdir)
+    assert process.stdout is not None
+    lines: list[str] = []
+    # Given the rehearsal with everything running
+    for line in process.stdout:
+        lines.append(line)
+        if "follow the parameter" in line:
+            break
+    assert leftovers(workdir), "expected the rehearsal's processes to be running"
+    # When Ctrl-C reaches its process group
+    os.killpg(process.pid, signal.SIGINT)
+    rest, _ = process.communicate(timeout=60)
+    # Then it stops, and so does every process it started
+    assert process.returncode == 130, "".join(lines) + rest
+    wait_until(lambda: not leftovers(workdir), timeout=10, what="no rehearsal process left")
