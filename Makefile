@@ -43,7 +43,7 @@ unit: $(STAMP)
 	$(PY) -m pytest -p no:cacheprovider tests/unit $(PYTEST_ARGS)
 
 demo: $(STAMP)
-	@$(MAKE) --no-print-directory $(SYSTEM_STAMP) && $(PY) -m bluegreen.local.rehearsal $(DEMO_ARGS)
+	bash scripts/install_system_deps.sh && $(PY) -m bluegreen.local.rehearsal $(DEMO_ARGS)
 
 clean:
 	rm -rf build cdk.out .make .mypy_cache .ruff_cache .pytest_cache
