@@ -18,7 +18,9 @@ from stacks.constructs.encryption import EncryptedLogs
 from stacks.constructs.execution_events import ExecutionEndedRule
 from stacks.constructs.gateway_access import GatewayAccess
 from stacks.constructs.network import ClusterNetwork
+from stacks.constructs.release_alarms import ReleaseAlarms
 from stacks.constructs.release_functions import ReleaseFunctions, ReleaseFunctionsProps
+from stacks.constructs.rollback_events import RollbackEvents, RollbackEventsProps
 from stacks.constructs.storage import ReleaseTables
 from stacks.constructs.workflow import ReleaseWorkflow
 
@@ -93,6 +95,30 @@ class ReleaseStack(Stack):
             gateway_ids=config.gateways.ids,
             parameter=self.parameter,
             acks_table=self.tables.acks,
+        )
+        # Rollback after the workflow (issue 6): release-health alarms per colour, alarm -> rollback,
+        # and the old colour scaled down only when the rollback window closes.
+        self.release_alarms = ReleaseAlarms(self, "ReleaseAlarms", config=config)
+        self.rollback = RollbackEvents(
+            self,
+            "RollbackAfterRelease",
+            RollbackEventsProps(
+                config=config,
+                config_file_name=config_file_name,
+                code=lambda_code,
+                logs=self.logs,
+                network=self.network,
+                tables=self.tables,
+                parameter=self.parameter,
+                cluster=self.cluster,
+                alarm_names=self.release_alarms.alarm_names(),
+            ),
+        )
+        CfnOutput(
+            self,
+            "RollbackFunctionName",
+            value=self.rollback.rollback_function.function_name,
+            description="Invoke to roll the latest finished release back (bluegreen rollback)",
         )
         self._build_outputs()
         nag.suppress_release_stack_findings(self)

@@ -81,6 +81,8 @@ ACCESS = {
     "request_approval": "AmazonEKSViewPolicy",
     "decide_approval": "AmazonEKSViewPolicy",
     "pre_switch_checks": "AmazonEKSViewPolicy",
+    "alarm_rollback": "AmazonEKSViewPolicy",  # reads the old colour before rolling back
+    "scale_down": "AmazonEKSEditPolicy",  # scales the old colour to 0 after the rollback window
 }
 
 

@@ -130,7 +130,7 @@ def test_executions_that_end_without_recording_call_execution_ended(synthesized:
     resources = synthesized.resources
     state_machine_id, _ = one(resources, "AWS::StepFunctions::StateMachine")
     function_id, _ = function_by_module(resources, "execution_ended")
-    _, rule = one(resources, "AWS::Events::Rule")
+    (rule,) = [r for r in of_type(resources, "AWS::Events::Rule").values() if "aws.states" in str(r)]
 
     # Then it matches only this state machine's ABORTED, TIMED_OUT and FAILED executions ...
     pattern = rule["Properties"]["EventPattern"]

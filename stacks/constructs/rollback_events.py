@@ -1,0 +1,194 @@
+"""Rollback after the workflow: alarm state changes -> AlarmRollback, and a schedule -> ScaleDown.
+
+Both functions are in the cluster's VPC (they read or scale Deployments), each with its own role:
+AlarmRollback may flip the parameter and only view the cluster; ScaleDown may only read the
+parameter and edit (scale) the two release namespaces.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from aws_cdk import ArnFormat, Duration, Stack
+from aws_cdk import aws_events as events
+from aws_cdk import aws_events_targets as targets
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_lambda as lambda_
+from cdk_nag import NagPackSuppression, NagSuppressions
+from constructs import Construct
+
+from bluegreen.config import AppConfig
+from stacks import nag
+from stacks.constructs.active_color import ActiveColorParameter
+from stacks.constructs.cluster_access import ClusterAccess, ClusterAccessLevel
+from stacks.constructs.encryption import EncryptedLogs
+from stacks.constructs.network import ClusterNetwork
+from stacks.constructs.storage import ReleaseTables
+from stacks.lambda_defaults import execution_role, new_function
+
+MAX_LAMBDA_SECONDS = 900
+LOCK_AND_RECORD = ("GetItem", "PutItem", "UpdateItem", "DeleteItem")
+
+
+@dataclass(frozen=True)
+class RollbackEventsProps:
+    config: AppConfig
+    config_file_name: str
+    code: lambda_.Code
+    logs: EncryptedLogs
+    network: ClusterNetwork
+    tables: ReleaseTables
+    parameter: ActiveColorParameter
+    cluster: ClusterAccess
+    alarm_names: Sequence[str]
+
+
+class RollbackEvents(Construct):
+    def __init__(self, scope: Construct, construct_id: str, props: RollbackEventsProps) -> None:
+        super().__init__(scope, construct_id)
+        self._props = props
+        config = props.config
+        confirm = config.gateways.confirm_timeout_seconds
+        self.rollback_role, self.rollback_function = self._build_function(
+            "AlarmRollback",
+            "alarm_rollback",
+            "Roll the latest finished release back (alarm or operator) while its window is open",
+            timeout_seconds=min(MAX_LAMBDA_SECONDS, confirm + 60),
+            cluster_access=ClusterAccessLevel.VIEW,
+            acks=True,
+        )
+        props.parameter.grant_write(self.rollback_role)
+        self._grant_describe_alarms(self.rollback_role)
+        self.scale_down_role, self.scale_down_function = self._build_function(
+            "ScaleDown",
+            "scale_down",
+            "Scale the old colour to 0 once the rollback window has closed",
+            timeout_seconds=120,
+            cluster_access=ClusterAccessLevel.EDIT,
+            acks=False,
+        )
+        self.alarm_rule = self._build_alarm_rule() if config.rollback.on_alarm else None
+        self.scale_down_rule = self._build_scale_down_rule()
+        self._suppress_findings()
+
+    # -- functions ------------------------------------------------------------------------------
+
+    def _build_function(
+        self,
+        construct_id: str,
+        module: str,
+        description: str,
+        *,
+        timeout_seconds: int,
+        cluster_access: ClusterAccessLevel,
+        acks: bool,
+    ) -> tuple[iam.Role, lambda_.Function]:
+        props = self._props
+        role = execution_role(self, f"{construct_id}Role", description=f"bluegreen {construct_id}")
+        log_group = props.logs.log_group(self, f"{construct_id}Logs")
+        log_group.grant_write(role)
+        props.network.grant_eni_management(role)
+        environment = {
+            "BLUEGREEN_CONFIG": f"config/{props.config_file_name}",
+            "RELEASES_TABLE": props.tables.releases.table_name,
+        }
+        if acks:
+            environment["ACKS_TABLE"] = props.tables.acks.table_name
+        function = new_function(
+            self,
+            construct_id,
+            code=props.code,
+            module=module,
+            role=role,
+            log_group=log_group,
+            environment=environment,
+            description=f"bluegreen: {description}",
+            timeout=Duration.seconds(timeout_seconds),
+            vpc=props.network.vpc,
+            vpc_subnets=props.network.subnet_selection,
+            security_groups=props.network.security_groups,
+        )
+        _grant_items(role, props.tables.releases.table_arn, LOCK_AND_RECORD)
+        if acks:
+            _grant_items(role, props.tables.acks.table_arn, ("Scan",))
+        props.parameter.grant_read(role)
+        props.cluster.grant_describe_cluster(role)
+        props.cluster.add_access_entry(f"{construct_id}AccessEntry", role, cluster_access)
+        return role, function
+
+    def _grant_describe_alarms(self, role: iam.IRole) -> None:
+        stack = Stack.of(self)
+        arns = [
+            stack.format_arn(
+                service="cloudwatch",
+                resource="alarm",
+                resource_name=name,
+                arn_format=ArnFormat.COLON_RESOURCE_NAME,
+            )
+            for name in self._props.alarm_names
+        ]
+        if arns:
+            role.add_to_principal_policy(
+                iam.PolicyStatement(actions=["cloudwatch:DescribeAlarms"], resources=arns)
+            )
+
+    # -- triggers -------------------------------------------------------------------------------
+
+    def _build_alarm_rule(self) -> events.Rule:
+        return events.Rule(
+            self,
+            "AlarmRule",
+            description="bluegreen: a watched alarm went to ALARM -> roll the live release back",
+            event_pattern=events.EventPattern(
+                source=["aws.cloudwatch"],
+                detail_type=["CloudWatch Alarm State Change"],
+                detail={"alarmName": list(self._props.alarm_names), "state": {"value": ["ALARM"]}},
+            ),
+            targets=[
+                targets.LambdaFunction(
+                    self.rollback_function, retry_attempts=3, max_event_age=Duration.minutes(10)
+                )
+            ],
+        )
+
+    def _build_scale_down_rule(self) -> events.Rule:
+        minutes = self._props.config.rollback.scale_down_check_minutes
+        return events.Rule(
+            self,
+            "ScaleDownSchedule",
+            description="bluegreen: scale the old colour down once the rollback window has closed",
+            schedule=events.Schedule.rate(Duration.minutes(minutes)),
+            targets=[targets.LambdaFunction(self.scale_down_function, retry_attempts=2)],
+        )
+
+    # -- cdk-nag --------------------------------------------------------------------------------
+
+    def _suppress_findings(self) -> None:
+        for role, function in (
+            (self.rollback_role, self.rollback_function),
+            (self.scale_down_role, self.scale_down_function),
+        ):
+            NagSuppressions.add_resource_suppressions(
+                role,
+                [
+                    NagPackSuppression(
+                        id="AwsSolutions-IAM5",
+                        reason=nag.XRAY_REASON + nag.VPC_DESCRIBE_REASON,
+                        applies_to=[nag.ANY_RESOURCE],
+                    ),
+                    NagPackSuppression(
+                        id="AwsSolutions-IAM5", reason=nag.ENI_REASON, applies_to=[nag.FUNCTION_ENIS]
+                    ),
+                ],
+                apply_to_children=True,
+            )
+            NagSuppressions.add_resource_suppressions(
+                function, [NagPackSuppression(id="AwsSolutions-L1", reason=nag.L1_REASON)]
+            )
+
+
+def _grant_items(role: iam.IRole, table_arn: str, actions: Sequence[str]) -> None:
+    role.add_to_principal_policy(
+        iam.PolicyStatement(actions=[f"dynamodb:{action}" for action in actions], resources=[table_arn])
+    )
