@@ -35,6 +35,7 @@ from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from types import FrameType
 from typing import Any
@@ -61,6 +62,13 @@ from bluegreen.gateway.harness import (
 ROOT = Path(__file__).resolve().parents[2]
 APPROVER = "arn:aws:iam::123456789012:role/release-approver"
 ALARM = "myapp-prod-payment-failures"
+MOTO_ENV = {  # moto accepts any credentials
+    "AWS_ACCESS_KEY_ID": "testing",
+    "AWS_SECRET_ACCESS_KEY": "testing",
+    "AWS_SESSION_TOKEN": "testing",
+    "AWS_DEFAULT_REGION": "us-east-1",
+    "AWS_REGION": "us-east-1",
+}
 EXIT_SETUP = 2  # nginx or its Lua module missing, or a part that did not start
 
 
@@ -248,6 +256,60 @@ class HostRouting(httpx.HTTPTransport):
         return super().handle_request(request)
 
 
+class LocalDecideUrl:
+    """DecideApproval's Function URL on loopback, for `bluegreen approve|reject` from another terminal.
+    AWS would verify the SigV4 signature and pass the caller's ARN; here every call is the approver."""
+
+    def __init__(self, workflow: Any, approver: str = APPROVER) -> None:
+        outer = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                raw = self.rfile.read(int(self.headers.get("Content-Length") or 0)).decode("utf-8")
+                status, body = outer.decide(raw)
+                payload = json.dumps(body).encode()
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(payload)))
+                self.end_headers()
+                self.wfile.write(payload)
+
+            def log_message(self, format: str, *args: Any) -> None:
+                return
+
+        self.workflow = workflow
+        self.approver = approver
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._server.daemon_threads = True
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.1}, daemon=True
+        )
+
+    @property
+    def url(self) -> str:
+        host, port = self._server.server_address[:2]
+        return f"http://{host!s}:{port}/"
+
+    def decide(self, raw: str) -> tuple[int, dict[str, Any]]:
+        event = {"requestContext": {"authorizer": {"iam": {"userArn": self.approver}}}, "body": raw}
+        try:
+            result = self.workflow.call_handler("DecideApproval", event)
+        except Exception as exc:
+            return 409, {"status": "refused", "message": str(exc), "approver": self.approver}
+        if isinstance(result, dict) and "statusCode" in result:
+            return int(result["statusCode"]), json.loads(result.get("body") or "{}")
+        return 200, {**result, "approver": self.approver}
+
+    def __enter__(self) -> LocalDecideUrl:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+        self._thread.join(timeout=5)
+
+
 # -- the rehearsal -----------------------------------------------------------------------------
 
 
@@ -304,13 +366,9 @@ class Rehearsal:
         data = base.model_dump(mode="json", exclude_none=True)
         data["smoke"] = {"base_url": f"http://{base.domains.preprod}", "timeout_seconds": 5}
         config = AppConfig.model_validate(data)
-        child_env = {
-            **os.environ,
-            "AWS_ACCESS_KEY_ID": "testing",
-            "AWS_SECRET_ACCESS_KEY": "testing",
-            "AWS_DEFAULT_REGION": "us-east-1",
-        }
-        child_env.pop("AWS_PROFILE", None)
+        # Children talk to moto only: test credentials, never the caller's real ones.
+        child_env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+        child_env.update(MOTO_ENV)
         pods = ColorPods(config, processes, workdir, child_env)
 
         print(
@@ -343,7 +401,13 @@ class Rehearsal:
         )
         self.say(f"moto server {workflow.endpoint_url} runs the release workflow")
 
-        child_env.update(workflow.environment())
+        child_env.update(
+            {k: v for k, v in workflow.environment().items() if k.startswith("BLUEGREEN_")},
+            AWS_ENDPOINT_URL=workflow.endpoint_url,
+        )
+        decide_url = stack.enter_context(LocalDecideUrl(workflow))
+        child_env["BLUEGREEN_DECIDE_URL"] = decide_url.url
+        child_env["BLUEGREEN_DECIDE_FUNCTION"] = "bluegreen-DecideApproval"
         with ThreadPoolExecutor(
             max_workers=len(workflow.aws.gateways.ids)
         ) as pool:  # start them side by side
@@ -457,17 +521,18 @@ class Rehearsal:
         release = json.loads(started.stdout)
         release_id, arn = release["release_id"], release["execution_arn"]
         self.say(f"`bluegreen release start --version {self.version}` started release {release_id}")
-        request = workflow.wait_for_approval_request(release_id, timeout=60)
+        workflow.wait_for_approval_request(release_id, timeout=60)
         record: dict[str, Any] = workflow.record(release_id)
         self.say(
             f"deployed to {record['colors']['target']}; smoke tests: {record.get('smoke', {}).get('summary')}"
         )
         if self.manual:
-            exports = " ".join(f"{k}={v}" for k, v in env.items() if k.startswith(("BLUEGREEN_", "AWS_")))
+            names = [*sorted(k for k in env if k.startswith("BLUEGREEN_")), *MOTO_ENV]
+            exports = "".join(f"    export {k}={env[k]}\n" for k in names if k in env)
             print(
-                f"\n  waiting for approval {request}. In another terminal:\n\n"
-                f"    {exports} \\\n      {cli} approve {release_id}\n\n"
-                "  (or `reject`); Ctrl-C stops the rehearsal.\n",
+                f"\n  waiting for approval of {release_id}. In another terminal:\n\n{exports}"
+                f"    {cli} approve {release_id}     # or: reject {release_id} --reason ...\n\n"
+                "  Ctrl-C stops the rehearsal.\n",
                 flush=True,
             )
             workflow.wait_until(

@@ -86,3 +86,48 @@ def test_ctrl_c_stops_every_process(tmp_path: Path) -> None:
     # Then it stops, and so does every process it started
     assert process.returncode == 130, "".join(lines) + rest
     wait_until(lambda: not leftovers(workdir), timeout=10, what="no rehearsal process left")
+
+
+def _cli_has_approve() -> bool:
+    from bluegreen.cli import commands  # noqa: F401 - registers the commands
+    from bluegreen.cli.main import cli
+
+    return "approve" in cli.commands
+
+
+@pytest.mark.skipif(not _cli_has_approve(), reason="`bluegreen approve` (issue 5) is not there yet")
+def test_manual_approval_from_a_second_terminal(tmp_path: Path) -> None:
+    workdir = tmp_path / "work"
+    process = rehearsal(workdir, "--manual", "--no-alarm")
+    assert process.stdout is not None
+    lines: list[str] = []
+    release_id = ""
+    # Given the rehearsal waiting for an approval, printing what a second terminal needs
+    for line in process.stdout:
+        lines.append(line)
+        if "waiting for approval of" in line:
+            release_id = line.split("waiting for approval of", 1)[1].split(".", 1)[0].strip()
+        if release_id and "approve" in line and "export" not in line:
+            break
+    env = dict(os.environ)
+    for line in lines:
+        if line.strip().startswith("export "):
+            key, _, value = line.strip().removeprefix("export ").partition("=")
+            env[key] = value
+    assert release_id, "".join(lines)
+    assert "BLUEGREEN_DECIDE_URL" in env, "".join(lines)
+    # When an approver runs `bluegreen approve` there
+    approve = subprocess.run(
+        [str(Path(sys.executable).with_name("bluegreen")), "approve", release_id],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    rest, _ = process.communicate(timeout=120)
+    # Then the release goes on, switches and stays on v2
+    assert approve.returncode == 0, approve.stdout + approve.stderr
+    assert process.returncode == 0, "".join(lines) + rest
+    assert "approval decided from the other terminal" in rest
+    assert "myapp.com answered by v2 (green) [after]" in rest
+    assert leftovers(workdir) == []
