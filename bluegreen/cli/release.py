@@ -125,12 +125,17 @@ class Releases:
             raise
 
     def current_state(self, execution_arn: str) -> tuple[str, datetime] | None:
-        """The state the execution is in now and since when (from its history), if running."""
-        page = self.sfn.get_execution_history(executionArn=execution_arn, reverseOrder=True, maxResults=50)
-        for event in page.get("events", []):
-            if event["type"].endswith("StateEntered"):
-                return str(event["stateEnteredEventDetails"]["name"]), event["timestamp"]
-        return None
+        """The state the execution entered last and when (from its history)."""
+        kwargs: dict[str, Any] = {"executionArn": execution_arn, "maxResults": 1000}
+        last: tuple[str, datetime] | None = None
+        while True:
+            page = self.sfn.get_execution_history(**kwargs)
+            for event in page.get("events", []):
+                if event["type"].endswith("StateEntered"):
+                    last = str(event["stateEnteredEventDetails"]["name"]), event["timestamp"]
+            if not page.get("nextToken"):
+                return last
+            kwargs["nextToken"] = page["nextToken"]
 
     def ending(self, execution_arn: str, execution: dict[str, Any] | None = None) -> Ending:
         execution = execution or self.describe(execution_arn)
@@ -223,7 +228,7 @@ def _header(release_id: str, record: dict[str, Any]) -> Text:
         f"  {record.get('app', '?')}/{record.get('environment', '?')} {what}",
     )
     if colors:
-        text.append(f"  {colors.get('before', '?')} -> {colors.get('target', '?')}")
+        text.append(f"  {colors.get('before', '?')} -> {colors.get('target') or colors.get('after') or '?'}")
     if record.get("triggered_by"):
         text.append(f"  by {record['triggered_by']}", style="dim")
     return text
@@ -466,7 +471,7 @@ def history(obj: CliContext, limit: int) -> None:
                 str(row["release_id"]),
                 str(row["version"]),
                 str(row["triggered_by"] or ""),
-                f"{colors.get('before', '?')} -> {colors.get('target', '?')}",
+                f"{colors.get('before', '?')} -> {colors.get('target') or colors.get('after') or '?'}",
                 Text(outcome, style=OUTCOME_STYLE.get(outcome, "cyan" if outcome == "running" else "red")),
             )
         console.print(out)
