@@ -10,12 +10,11 @@ import re
 from pathlib import Path
 from typing import Annotated, Any
 
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from bluegreen.colors import Color
-from bluegreen.errors import ConfigError
 from bluegreen.smoke.model import SmokeSuite
+from bluegreen.yaml_config import load_model, parse_model
 
 DNS_LABEL = r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$"
 REPOSITORY = r"^[a-z0-9]+([._-][a-z0-9]+)*(:[0-9]+)?(/[a-z0-9]+([._/-][a-z0-9]+)*)*$"
@@ -205,33 +204,14 @@ class AppConfig(StrictModel):
         return [s.name for s in self.services]
 
 
-def _field_path(location: tuple[int | str, ...]) -> str:
-    return ".".join(str(part) for part in location) or "(top level)"
-
-
 def parse_config(data: Any, source: str) -> AppConfig:
     """Validate already-parsed config data; `source` names the file in every error."""
-    if not isinstance(data, dict):
-        raise ConfigError(source, [("(top level)", "expected a mapping of settings")])
-    try:
-        return AppConfig.model_validate(data)
-    except ValidationError as exc:
-        problems = [(_field_path(err["loc"]), err["msg"]) for err in exc.errors()]
-        raise ConfigError(source, problems) from exc
+    return parse_model(AppConfig, data, source)
 
 
 def load_config(path: str | Path) -> AppConfig:
     """Read and validate `config/<app>.yaml`."""
-    path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise ConfigError(str(path), [("(file)", f"cannot read: {exc.strerror or exc}")]) from exc
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        raise ConfigError(str(path), [("(file)", f"not valid YAML: {exc}")]) from exc
-    return parse_config(data, str(path))
+    return load_model(AppConfig, path)
 
 
 def is_dns_label(value: str) -> bool:

@@ -12,10 +12,9 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
 
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from bluegreen.errors import ConfigError
+from bluegreen.yaml_config import load_model, parse_model
 
 DEFAULT_CONFIG_PATH = Path("/etc/bluegreen-gateway/gateway.yaml")
 
@@ -134,30 +133,11 @@ class GatewayConfig(StrictModel):
         return self
 
 
-def _field_path(location: tuple[int | str, ...]) -> str:
-    return ".".join(str(part) for part in location) or "(top level)"
-
-
 def parse_gateway_config(data: Any, source: str) -> GatewayConfig:
     """Validate already-parsed config data; `source` names the file in every error."""
-    if not isinstance(data, dict):
-        raise ConfigError(source, [("(top level)", "expected a mapping of settings")])
-    try:
-        return GatewayConfig.model_validate(data)
-    except ValidationError as exc:
-        problems = [(_field_path(err["loc"]), err["msg"]) for err in exc.errors()]
-        raise ConfigError(source, problems) from exc
+    return parse_model(GatewayConfig, data, source)
 
 
 def load_gateway_config(path: str | Path) -> GatewayConfig:
     """Read and validate the agent's YAML config."""
-    path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise ConfigError(str(path), [("(file)", f"cannot read: {exc.strerror or exc}")]) from exc
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        raise ConfigError(str(path), [("(file)", f"not valid YAML: {exc}")]) from exc
-    return parse_gateway_config(data, str(path))
+    return load_model(GatewayConfig, path)
