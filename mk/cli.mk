@@ -14,7 +14,7 @@ demo-success: $(STAMP) $(SYSTEM_STAMP)
 	$(PY) -m bluegreen.local.rehearsal --no-alarm
 
 test-cli: $(STAMP)
-	$(PY) -m pytest -p no:cacheprovider tests/integration/test_cli_release.py tests/integration/test_cli_wait.py tests/unit/test_pipeline_examples.py $(PYTEST_ARGS)
+	$(PY) -m pytest -p no:cacheprovider tests/integration/test_cli_release.py tests/integration/test_cli_wait.py tests/unit/test_pipeline_examples.py tests/unit/test_cli_exit_codes.py $(PYTEST_ARGS)
 
 test-rehearsal: $(STAMP) $(SYSTEM_STAMP)
 	$(PY) -m pytest -p no:cacheprovider tests/e2e/test_rehearsal.py $(PYTEST_ARGS)
