@@ -9,7 +9,9 @@
   parameter, route myapp.com to the active colour and preprod.myapp.com to the idle one.
 - Release v2: deploy to idle, smoke tests through preprod (nginx), approval (automatic, or
   `--manual` waits for `bluegreen approve` in another terminal), switch, myapp.com answered by v2;
-  then an alarm fires during the bake and the workflow rolls traffic back (`--no-alarm` skips it).
+  the release bakes and succeeds; then an alarm fires and the AlarmRollback function (as the
+  EventBridge rule would invoke it) puts traffic back on v1. `--alarm bake` fires it during the bake
+  instead (the workflow rolls back itself); `--alarm none` (or `--no-alarm`) leaves v2 live.
 
 Waits inside the workflow are virtual (a ten-minute bake takes a second); the gateways live in real
 time, so the workflow's ConfirmGateways step waits for their real acknowledgements. Every process
@@ -324,7 +326,7 @@ class Rehearsal:
     config_path: Path
     version: str = "v2"
     manual: bool = False
-    alarm: bool = True
+    alarm: str = "after"  # after the release | during the bake | none
     workdir: Path | None = None
     events: list[Event] = field(default_factory=list)
     samples: dict[str, list[str]] = field(default_factory=dict)
@@ -437,10 +439,18 @@ class Rehearsal:
         )
         self.sample("before", gateways, config)
 
+        before = workflow.runtime.colors.read().color
         ending = self._release(workflow, gateways, config, child_env)
+        rollback: dict[str, Any] = {}
+        if self.alarm == "after" and ending.get("outcome") == "succeeded":
+            rollback = self._rollback_after_release(workflow, gateways)
         self.sample("after", gateways, config)
-        self._summary(workflow, ending, config)
-        expected = "rolled_back" if self.alarm else "succeeded"
+        self._summary(workflow, ending, config, rollback)
+        now = workflow.runtime.colors.read().color
+        if self.alarm == "after":
+            ok = ending.get("outcome") == "succeeded" and rollback.get("status") == "rolled_back"
+            return 0 if ok and now == before else 1
+        expected = "rolled_back" if self.alarm == "bake" else "succeeded"
         return 0 if ending.get("outcome") == expected else 1
 
     # -- steps -----------------------------------------------------------------------------------
@@ -489,7 +499,7 @@ class Rehearsal:
                 bake_checks += 1
                 if bake_checks == 1:
                     self.sample("switched", gateways, config)
-                if bake_checks == 2 and self.alarm:
+                if bake_checks == 2 and self.alarm == "bake":
                     workflow.aws.cloudwatch.set_alarm_state(
                         AlarmName=ALARM, StateValue="ALARM", StateReason="rehearsal: card declines spiked"
                     )
@@ -548,7 +558,29 @@ class Rehearsal:
         self._history = workflow.history(arn)
         return record
 
-    def _summary(self, workflow: Any, record: dict[str, Any], config: AppConfig) -> None:
+    def _rollback_after_release(self, workflow: Any, gateways: list[Gateway]) -> dict[str, Any]:
+        """An alarm on the new colour after the release, inside its rollback window: CloudWatch
+        changes the alarm's state, the EventBridge rule invokes AlarmRollback with the event."""
+        workflow.aws.cloudwatch.set_alarm_state(
+            AlarmName=ALARM, StateValue="ALARM", StateReason="rehearsal: card declines spiked"
+        )
+        self.say(f"alarm {ALARM} fired after the release, inside its rollback window")
+        event = {
+            "detail-type": "CloudWatch Alarm State Change",
+            "source": "aws.cloudwatch",
+            "detail": {
+                "alarmName": ALARM,
+                "state": {"value": "ALARM", "reason": "rehearsal: card declines spiked"},
+            },
+        }
+        result: dict[str, Any] = workflow.call_handler("AlarmRollback", event)
+        self._wait_for_acks(workflow, gateways)
+        self.say(f"AlarmRollback (invoked as the EventBridge rule would): {result.get('status')}")
+        return result
+
+    def _summary(
+        self, workflow: Any, record: dict[str, Any], config: AppConfig, rollback: dict[str, Any]
+    ) -> None:
         from bluegreen.local.demo import timeline
 
         print("\nworkflow timeline (moto's clock; waits are virtual):\n   started   took   step")
@@ -565,8 +597,10 @@ class Rehearsal:
         )
         print(
             f"  colours     {colors.get('before')} -> {colors.get('after', colors.get('target'))}, "
-            f"now {record.get('active_color', '?')}"
+            f"now {workflow.runtime.colors.read().color.value}"
         )
+        if rollback:
+            print(f"  rollback    {rollback.get('status')}: {rollback.get('message')}")
         for label in ("before", "switched", "after"):
             for line in self.samples.get(label, []):
                 print(f"  {label:<11} {line}")
@@ -596,8 +630,12 @@ def main(argv: list[str] | None = None) -> int:
         "--manual", action="store_true", help="wait for `bluegreen approve` from another terminal"
     )
     parser.add_argument(
-        "--no-alarm", action="store_true", help="no alarm: the release succeeds on the new colour"
+        "--alarm",
+        choices=["after", "bake", "none"],
+        default="after",
+        help="when the alarm fires: after the release (default; AlarmRollback), during the bake, never",
     )
+    parser.add_argument("--no-alarm", action="store_true", help="the same as --alarm none")
     parser.add_argument(
         "--workdir", type=Path, help="keep nginx files and logs here (default: a temporary dir)"
     )
@@ -605,7 +643,8 @@ def main(argv: list[str] | None = None) -> int:
     os.environ.setdefault("POWERTOOLS_LOG_LEVEL", "WARNING")
     logging.basicConfig(level=logging.WARNING)
     logging.getLogger("moto").setLevel(logging.CRITICAL)
-    rehearsal = Rehearsal(args.config, args.version, args.manual, not args.no_alarm, args.workdir)
+    alarm = "none" if args.no_alarm else args.alarm
+    rehearsal = Rehearsal(args.config, args.version, args.manual, alarm, args.workdir)
     try:
         with _signals_unwind():
             return rehearsal.run()

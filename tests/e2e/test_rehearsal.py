@@ -51,8 +51,8 @@ def rehearsal(workdir: Path, *args: str) -> subprocess.Popen[str]:
     )
 
 
-def test_release_switches_serves_v2_then_rolls_back_on_alarm(tmp_path: Path) -> None:
-    # When the rehearsal runs with its defaults (automatic approval, an alarm during the bake)
+def test_release_succeeds_serves_v2_then_an_alarm_rolls_it_back(tmp_path: Path) -> None:
+    # When the rehearsal runs with its defaults (automatic approval, an alarm after the release)
     process = rehearsal(tmp_path / "work")
     output, _ = process.communicate(timeout=240)
     # Then it exits 0 having shown every act of the release
@@ -61,10 +61,12 @@ def test_release_switches_serves_v2_then_rolls_back_on_alarm(tmp_path: Path) -> 
     assert "smoke tests: 3 service health check(s) passed through http://preprod.myapp.com" in output
     assert "myapp.com answered by v2 (green) [switched]" in output
     assert "preprod.myapp.com answered by v1 (blue) [switched]" in output
-    assert "alarm myapp-prod-payment-failures fired during the bake" in output
-    assert "myapp.com answered by v1 (blue) [after]" in output
-    assert "outcome     rolled_back" in output
     assert "ConfirmGateways        confirmed: gw-a=green v2, gw-b=green v2" in output
+    assert "outcome     succeeded" in output
+    assert "alarm myapp-prod-payment-failures fired after the release" in output
+    assert "AlarmRollback (invoked as the EventBridge rule would): rolled_back" in output
+    assert "myapp.com answered by v1 (blue) [after]" in output
+    assert "now blue" in output
     # and leaves no process behind
     assert leftovers(tmp_path / "work") == []
 
