@@ -71,7 +71,8 @@ class CliWorld:
 @contextmanager
 def cli_world(**overrides: Any) -> Iterator[CliWorld]:
     with FakePreprod() as preprod, FakeKubeServer() as kube:
-        config = local_config(preprod.url, **overrides)
+        # Fewer bake checks than production's one a minute: the same path, fewer transitions to wait for.
+        config = local_config(preprod.url, **{"bake__check_interval_seconds": 180, **overrides})
         seed_cluster(kube, config)
         kube.store.default_mode = RolloutMode.COMPLETE
         with ServerWorkflow(config, StaticApiClientFactory(kube.client_configuration())) as workflow:
