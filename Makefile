@@ -13,7 +13,8 @@ export JSII_SILENCE_WARNING_UNTESTED_NODE_VERSION := 1
 .DEFAULT_GOAL := help
 
 help:
-	@echo "make demo     - a whole release of myapp v1 -> v2, locally (moto + fake cluster)"
+	@echo "make demo     - the full local rehearsal: release myapp v2 through real nginx gateways, then an alarm"
+	@echo "                rolls it back (moto + fake cluster + local pods; demo-quick: the workflow alone)"
 	@echo "make test     - lint, type-check and every test"
 	@echo "make lint     - ruff and mypy"
 	@echo "make synth    - synthesize the CDK app offline (CONFIG=$(CONFIG))"
