@@ -99,11 +99,38 @@ class SmokeConfig(StrictModel):
     suite: SmokeSuite | None = Field(default=None, description="None: per-service health checks only")
 
 
+SLACK_ID = r"^[A-Z0-9]{2,32}$"
+SECRET_NAME = r"^(arn:[^\s]+|[A-Za-z0-9/_+=.@-]{1,512})$"  # noqa: S105 - a pattern, not a secret
+
+
 class ApprovalsConfig(StrictModel):
+    """Who may approve, how many, for how long, and where people are asked (Slack)."""
+
     timeout_seconds: PositiveSeconds = 86_400
-    approvers: list[Annotated[str, Field(min_length=1)]] = Field(min_length=1)
+    approvers: list[Annotated[str, Field(min_length=1)]] = Field(
+        min_length=1, description="IAM role/user ARNs (CLI), and Slack user ids"
+    )
     required_approvals: Annotated[int, Field(ge=1, le=5)] = 1
     allow_self_approval: bool = False
+    slack_channel: Annotated[str, Field(pattern=SLACK_ID)] | None = Field(
+        default=None, description="Channel id the approval requests and release news go to"
+    )
+    slack_approvers: list[Annotated[str, Field(pattern=SLACK_ID)]] = Field(
+        default_factory=list, description="Slack user ids allowed to approve (on top of `approvers`)"
+    )
+    slack_approver_groups: list[Annotated[str, Field(pattern=SLACK_ID)]] = Field(
+        default_factory=list, description="Slack user group ids whose members may approve"
+    )
+    slack_bot_token_secret: Annotated[str, Field(pattern=SECRET_NAME)] | None = Field(
+        default=None, description="Secrets Manager secret (name or ARN) holding the bot token"
+    )
+    slack_signing_secret_secret: Annotated[str, Field(pattern=SECRET_NAME)] | None = Field(
+        default=None, description="Secrets Manager secret (name or ARN) holding the signing secret"
+    )
+
+    @property
+    def slack_enabled(self) -> bool:
+        return bool(self.slack_channel and self.slack_bot_token_secret)
 
 
 class ColorPair(StrictModel):

@@ -23,6 +23,7 @@ from bluegreen.adapters.gateway_acks import GatewayAckReader
 from bluegreen.adapters.kube import ApiClientFactory, EksApiClientFactory
 from bluegreen.adapters.notify import LogNotifier, Notifier
 from bluegreen.adapters.release_store import ReleaseStore, pseudo_holder_alive
+from bluegreen.adapters.slack import MessageRef, SlackNotifier
 from bluegreen.clock import Clock, utc_now
 from bluegreen.config import AppConfig, load_config
 from bluegreen.errors import SettingsError
@@ -78,6 +79,8 @@ class Runtime:
     notifier: Notifier = field(default_factory=LogNotifier)
     clock: Clock = utc_now
     secrets: SecretsProvider | None = None
+    slack: SlackNotifier | None = None
+    """Set when config.approvals names a Slack channel and bot token secret (then also `notifier`)."""
 
     def smoke_secrets(self) -> SecretsProvider:
         """Secrets Manager by default, made on first use (only SmokeTests needs it)."""
@@ -110,13 +113,38 @@ class Runtime:
         config = load_config(settings.config_path())
         session = boto3.session.Session(region_name=settings.aws_region)
         dynamodb = session.resource("dynamodb")
+        releases = ReleaseStore(dynamodb.Table(settings.releases_table))
+        slack = _slack_from_config(config, releases, session)
         return cls(
             config=config,
-            releases=ReleaseStore(dynamodb.Table(settings.releases_table)),
+            releases=releases,
             colors=ActiveColorStore(config.parameter_name, client("ssm", session)),
             alarms=AlarmReader(client("cloudwatch", session)),
             kube=EksApiClientFactory(config.cluster.name, client("eks", session), settings.aws_region),
             sfn=client("stepfunctions", session),
             acks=GatewayAckReader(dynamodb.Table(settings.acks_table)) if settings.acks_table else None,
             http=httpx.Client(timeout=config.smoke.timeout_seconds, verify=config.smoke.verify_tls),
+            notifier=slack or LogNotifier(),
+            slack=slack,
         )
+
+
+def _slack_from_config(
+    config: AppConfig, releases: ReleaseStore, session: boto3.session.Session
+) -> SlackNotifier | None:
+    """A SlackNotifier when Slack is configured; its bot token is read from Secrets Manager on first use."""
+    approvals = config.approvals
+    if approvals.slack_channel is None or approvals.slack_bot_token_secret is None:
+        return None
+    secret_name = approvals.slack_bot_token_secret
+
+    def token() -> str:
+        from bluegreen.smoke import SecretsManagerSecrets
+
+        return SecretsManagerSecrets(client("secretsmanager", session)).get_secret(secret_name)
+
+    def message_ref(release_id: str) -> MessageRef | None:
+        record = releases.get_record(release_id) or {}
+        return MessageRef.from_record(record.get("slack_message"))
+
+    return SlackNotifier(token=token, channel=approvals.slack_channel, message_ref=message_ref)

@@ -62,6 +62,11 @@ STATE_MACHINE_REASON = (
     "no resource-level permissions and must be granted on '*'. lambda:InvokeFunction is "
     "granted on the workflow's function ARNs only."
 )
+APPROVER_EXECUTIONS_REASON = (
+    "Approvers read the result of the decisions they start (DescribeExecution, "
+    "GetExecutionHistory); execution names are generated per decision, so the ARN ends in '*' "
+    "but is limited to the executions of this stack's decision workflow."
+)
 
 
 def apply_aws_solutions_checks(scope: Construct) -> None:

@@ -13,6 +13,7 @@ from constructs import Construct
 from bluegreen.config import AppConfig
 from stacks import nag
 from stacks.constructs.active_color import ActiveColorParameter
+from stacks.constructs.approvals import Approvals, ApprovalsProps
 from stacks.constructs.cluster_access import ClusterAccess
 from stacks.constructs.encryption import EncryptedLogs
 from stacks.constructs.execution_events import ExecutionEndedRule
@@ -88,6 +89,18 @@ class ReleaseStack(Stack):
             "ExecutionEnded",
             state_machine=self.workflow.state_machine,
             function=self.functions.functions["ExecutionEnded"],
+        )
+        # Approvals (issue 5): Slack interactivity URL, IAM-signed decide URL (CLI), the console's
+        # decision workflow, the approvers' managed policy and the Slack secrets' read grants.
+        self.approvals = Approvals(
+            self,
+            "Approvals",
+            ApprovalsProps(
+                config=config,
+                functions=self.functions,
+                release_state_machine=self.workflow.state_machine,
+                logs=self.logs,
+            ),
         )
         self.gateways = GatewayAccess(
             self,

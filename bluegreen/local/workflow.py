@@ -57,6 +57,7 @@ HANDLERS: dict[str, str] = {
     "RecordFailure": "lambdas.record_failure",
     "DecideApproval": "lambdas.decide_approval",
     "ExecutionEnded": "lambdas.execution_ended",
+    "SlackInteractions": "lambdas.slack_interactions",
     "AlarmRollback": "lambdas.alarm_rollback",
     "ScaleDown": "lambdas.scale_down",
 }

@@ -108,6 +108,7 @@ def release_function_specs(config: AppConfig) -> tuple[FunctionSpec, ...]:
             cluster_access=view,
             describe_cluster=True,
             releases_actions=("GetItem", "PutItem", "UpdateItem"),
+            describe_alarms=True,
         ),
         FunctionSpec(
             "DecideApproval",
@@ -119,6 +120,19 @@ def release_function_specs(config: AppConfig) -> tuple[FunctionSpec, ...]:
             cluster_access=view,
             describe_cluster=True,
             releases_actions=("GetItem", "UpdateItem", "DeleteItem"),
+            describe_alarms=True,
+        ),
+        FunctionSpec(
+            "SlackInteractions",
+            "slack_interactions",
+            "Slack's Approve/Reject buttons: verify the signature, decide, update the message",
+            timeout_seconds=30,
+            in_workflow=False,
+            in_vpc=True,
+            cluster_access=view,
+            describe_cluster=True,
+            releases_actions=("GetItem", "UpdateItem", "DeleteItem"),
+            describe_alarms=True,
         ),
         FunctionSpec(
             "PreSwitchChecks",

@@ -43,6 +43,17 @@ def one(resources: Resources, resource_type: str) -> tuple[str, dict[str, Any]]:
     return next(iter(found.items()))
 
 
+def release_state_machine(resources: Resources) -> tuple[str, dict[str, Any]]:
+    """The release workflow (the console's decision workflow is the stack's other state machine)."""
+    found = {
+        i: r
+        for i, r in of_type(resources, "AWS::StepFunctions::StateMachine").items()
+        if i.startswith("Workflow")
+    }
+    assert len(found) == 1, f"expected one release state machine, found {sorted(found)}"
+    return next(iter(found.items()))
+
+
 def function_by_module(resources: Resources, module: str) -> tuple[str, dict[str, Any]]:
     """The Lambda whose handler is `lambdas.<module>.handler`."""
     handler = f"lambdas.{module}.handler"

@@ -11,8 +11,8 @@ from tests.infrastructure.cfn import (
     every_policy_statement,
     function_by_module,
     of_type,
-    one,
     permissions,
+    release_state_machine,
     render,
     role_of,
     statements_of_role,
@@ -52,6 +52,7 @@ VPC_MODULES = {
     "smoke_tests",
     "request_approval",
     "decide_approval",
+    "slack_interactions",
     "pre_switch_checks",
 }
 
@@ -80,9 +81,12 @@ class Names:
         self.parameter = arn("ssm", f"parameter{config.parameter_name}")
         self.cluster = arn("eks", f"cluster/{config.cluster.name}")
         self.alarms = {arn("cloudwatch", f"alarm:{name}") for name in config.alarms.names}
-        state_machine_id, _ = one(resources, "AWS::StepFunctions::StateMachine")
+        state_machine_id, _ = release_state_machine(resources)
         self.state_machine = f"<{state_machine_id}>"
         self.executions = arn("states", f"execution:<{state_machine_id}.Name>:*")
+        approvals = config.approvals
+        self.bot_token = {arn("secretsmanager", f"secret:{approvals.slack_bot_token_secret}-??????")}
+        self.signing_secret = arn("secretsmanager", f"secret:{approvals.slack_signing_secret_secret}-??????")
         self.secrets = {
             arn("secretsmanager", f"secret:{ref.name}-??????")
             for ref in (config.smoke.suite.secrets.values() if config.smoke.suite else [])
@@ -102,6 +106,7 @@ def expected_permissions(module: str, n: Names) -> dict[str, set[str]]:
             **{f"dynamodb:{a}": {releases} for a in ("GetItem", "PutItem", "UpdateItem", "DeleteItem")},
             "ssm:GetParameter": {n.parameter},
             "states:DescribeExecution": {n.executions},
+            "secretsmanager:GetSecretValue": n.bot_token,
         },
         "deploy": {
             "eks:DescribeCluster": {n.cluster},
@@ -117,12 +122,24 @@ def expected_permissions(module: str, n: Names) -> dict[str, set[str]]:
         "request_approval": {
             "eks:DescribeCluster": {n.cluster},
             **{f"dynamodb:{a}": {releases} for a in ("GetItem", "PutItem", "UpdateItem")},
+            "cloudwatch:DescribeAlarms": n.alarms,
+            "secretsmanager:GetSecretValue": n.bot_token,
         },
         "decide_approval": {
             "eks:DescribeCluster": {n.cluster},
             **{f"dynamodb:{a}": {releases} for a in ("GetItem", "UpdateItem", "DeleteItem")},
             "states:SendTaskSuccess": {n.state_machine},
             "states:SendTaskFailure": {n.state_machine},
+            "cloudwatch:DescribeAlarms": n.alarms,
+            "secretsmanager:GetSecretValue": n.bot_token,
+        },
+        "slack_interactions": {
+            "eks:DescribeCluster": {n.cluster},
+            **{f"dynamodb:{a}": {releases} for a in ("GetItem", "UpdateItem", "DeleteItem")},
+            "states:SendTaskSuccess": {n.state_machine},
+            "states:SendTaskFailure": {n.state_machine},
+            "cloudwatch:DescribeAlarms": n.alarms,
+            "secretsmanager:GetSecretValue": {*n.bot_token, n.signing_secret},
         },
         "pre_switch_checks": {
             "eks:DescribeCluster": {n.cluster},
@@ -134,6 +151,7 @@ def expected_permissions(module: str, n: Names) -> dict[str, set[str]]:
             "ssm:GetParameter": {n.parameter},
             "ssm:PutParameter": {n.parameter},
             "dynamodb:UpdateItem": {releases},
+            "secretsmanager:GetSecretValue": n.bot_token,
         },
         "confirm_gateways": {
             "dynamodb:Scan": {n.acks},
@@ -148,12 +166,20 @@ def expected_permissions(module: str, n: Names) -> dict[str, set[str]]:
             "ssm:PutParameter": {n.parameter},
             "dynamodb:Scan": {n.acks},
             "dynamodb:UpdateItem": {releases},
+            "secretsmanager:GetSecretValue": n.bot_token,
         },
-        "finish": {f"dynamodb:{a}": {releases} for a in ("GetItem", "UpdateItem", "DeleteItem")},
-        "record_failure": {f"dynamodb:{a}": {releases} for a in ("GetItem", "UpdateItem", "DeleteItem")},
+        "finish": {
+            **{f"dynamodb:{a}": {releases} for a in ("GetItem", "UpdateItem", "DeleteItem")},
+            "secretsmanager:GetSecretValue": n.bot_token,
+        },
+        "record_failure": {
+            **{f"dynamodb:{a}": {releases} for a in ("GetItem", "UpdateItem", "DeleteItem")},
+            "secretsmanager:GetSecretValue": n.bot_token,
+        },
         "execution_ended": {
             **{f"dynamodb:{a}": {releases} for a in ("GetItem", "UpdateItem", "DeleteItem")},
             "ssm:GetParameter": {n.parameter},
+            "secretsmanager:GetSecretValue": n.bot_token,
         },
     }
     return table[module]
@@ -167,6 +193,7 @@ MODULES = sorted(
         "smoke_tests",
         "request_approval",
         "decide_approval",
+        "slack_interactions",
         "pre_switch_checks",
         "switch",
         "confirm_gateways",
@@ -243,7 +270,7 @@ def test_no_function_uses_an_aws_managed_policy(synthesized: Synthesized) -> Non
     assert {i: r["Properties"].get("ManagedPolicyArns") for i, r in roles.items()} == {i: None for i in roles}
 
 
-def test_only_decide_approval_can_resolve_task_tokens(synthesized: Synthesized) -> None:
+def test_only_the_decision_functions_can_resolve_task_tokens(synthesized: Synthesized) -> None:
     resources = synthesized.resources
     send_task = {"states:SendTaskSuccess", "states:SendTaskFailure"}
     holders = {
@@ -251,7 +278,8 @@ def test_only_decide_approval_can_resolve_task_tokens(synthesized: Synthesized) 
         for role_id in of_type(resources, "AWS::IAM::Role")
         if send_task & permissions(resources, role_id).keys()
     }
-    assert holders == {role_of(function_by_module(resources, "decide_approval")[1])}
+    deciders = ("decide_approval", "slack_interactions")
+    assert holders == {role_of(function_by_module(resources, m)[1]) for m in deciders}
 
 
 def test_prepare_execution_lookup_is_a_separate_policy_the_function_does_not_wait_for(

@@ -8,7 +8,14 @@ from pathlib import Path
 import pytest
 
 from stacks.constructs.workflow import asl_placeholders
-from tests.infrastructure.cfn import function_by_module, of_type, one, permissions, render
+from tests.infrastructure.cfn import (
+    function_by_module,
+    of_type,
+    one,
+    permissions,
+    release_state_machine,
+    render,
+)
 from tests.infrastructure.conftest import WORKFLOW_FUNCTIONS, Inputs, Synthesized
 
 MODULE_OF = {
@@ -28,7 +35,7 @@ MODULE_OF = {
 
 
 def test_state_machine_is_standard_logged_all_and_traced(synthesized: Synthesized) -> None:
-    _, machine = one(synthesized.resources, "AWS::StepFunctions::StateMachine")
+    _, machine = release_state_machine(synthesized.resources)
     properties = machine["Properties"]
     assert properties["StateMachineType"] == "STANDARD"
     assert properties["TracingConfiguration"] == {"Enabled": True}
@@ -61,7 +68,7 @@ def test_every_placeholder_in_the_definition_is_substituted_with_its_functions_a
 ) -> None:
     # Given the placeholders the ASL uses
     placeholders = asl_placeholders(synthesized.definition)
-    _, machine = one(synthesized.resources, "AWS::StepFunctions::StateMachine")
+    _, machine = release_state_machine(synthesized.resources)
     substitutions = machine["Properties"]["DefinitionSubstitutions"]
 
     # Then each is substituted, by the ARN of the function whose handler it names
@@ -73,13 +80,13 @@ def test_every_placeholder_in_the_definition_is_substituted_with_its_functions_a
 
 
 def test_the_definition_is_loaded_from_the_file_not_inlined(synthesized: Synthesized) -> None:
-    _, machine = one(synthesized.resources, "AWS::StepFunctions::StateMachine")
+    _, machine = release_state_machine(synthesized.resources)
     assert "DefinitionS3Location" in machine["Properties"]
 
 
 def test_state_machine_may_invoke_exactly_the_workflow_functions(synthesized: Synthesized) -> None:
     resources = synthesized.resources
-    role_id = one(resources, "AWS::StepFunctions::StateMachine")[1]["Properties"]["RoleArn"]["Fn::GetAtt"][0]
+    role_id = release_state_machine(resources)[1]["Properties"]["RoleArn"]["Fn::GetAtt"][0]
     allowed = permissions(resources, role_id)
     expected = {f"<{function_by_module(resources, m)[0]}.Arn>" for m in MODULE_OF.values()}
     assert allowed["lambda:InvokeFunction"] == expected
@@ -87,7 +94,7 @@ def test_state_machine_may_invoke_exactly_the_workflow_functions(synthesized: Sy
 
 
 def test_decide_approval_is_not_invoked_by_the_workflow(synthesized: Synthesized) -> None:
-    _, machine = one(synthesized.resources, "AWS::StepFunctions::StateMachine")
+    _, machine = release_state_machine(synthesized.resources)
     decide_id, _ = function_by_module(synthesized.resources, "decide_approval")
     assert decide_id not in str(machine["Properties"]["DefinitionSubstitutions"])
 
@@ -128,7 +135,7 @@ def test_log_groups_are_all_encrypted_and_retained(synthesized: Synthesized) -> 
 def test_executions_that_end_without_recording_call_execution_ended(synthesized: Synthesized) -> None:
     # Given the rule on this state machine's status changes
     resources = synthesized.resources
-    state_machine_id, _ = one(resources, "AWS::StepFunctions::StateMachine")
+    state_machine_id, _ = release_state_machine(resources)
     function_id, _ = function_by_module(resources, "execution_ended")
     (rule,) = [r for r in of_type(resources, "AWS::Events::Rule").values() if "aws.states" in str(r)]
 

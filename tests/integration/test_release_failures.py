@@ -150,9 +150,15 @@ def test_alarm_during_bake_puts_traffic_back_on_the_old_colour() -> None:
 
 def test_alarm_already_firing_refuses_the_switch() -> None:
     with release_world() as world:
-        world.workflow.aws.cloudwatch.set_alarm_state(
-            AlarmName="myapp-prod-5xx", StateValue="ALARM", StateReason="already burning"
-        )
+        # (An alarm firing when the approver clicks refuses the approval itself:
+        # tests/integration/test_approvals_recheck.py. This one starts firing right after.)
+        def burn(function: str, event: dict[str, Any]) -> None:
+            if function == "PreSwitchChecks":
+                world.workflow.aws.cloudwatch.set_alarm_state(
+                    AlarmName="myapp-prod-5xx", StateValue="ALARM", StateReason="already burning"
+                )
+
+        world.workflow.on_invoke = burn
         release_id, execution = world.release("v2")
         assert execution["status"] == "FAILED"
         record = assert_untouched(world, release_id, "refused")

@@ -1,0 +1,127 @@
+"""A fake Slack Web API on 127.0.0.1, over real HTTP: slack-sdk's WebClient talks to it unchanged.
+
+It records every call (method, arguments, headers) so tests can assert what reached "Slack" — for
+example that no task token ever did — and it also serves as the interactions' response_url.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qs
+
+
+@dataclass
+class SlackCall:
+    method: str
+    args: dict[str, Any]
+    headers: dict[str, str]
+    raw: str
+
+
+@dataclass
+class FakeSlackState:
+    calls: list[SlackCall] = field(default_factory=list)
+    usergroups: dict[str, list[str]] = field(default_factory=dict)
+    fail: set[str] = field(default_factory=set)
+    _ts: int = 0
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def next_ts(self) -> str:
+        with self.lock:
+            self._ts += 1
+            return f"1700000000.{self._ts:06d}"
+
+
+class _Handler(BaseHTTPRequestHandler):
+    server: _Server
+
+    def log_message(self, format: str, *args: Any) -> None:  # quiet
+        return
+
+    def do_POST(self) -> None:
+        length = int(self.headers.get("content-length") or 0)
+        raw = self.rfile.read(length).decode("utf-8")
+        content_type = self.headers.get("content-type") or ""
+        if "json" in content_type:
+            args: dict[str, Any] = json.loads(raw or "{}")
+        else:
+            args = {k: v[0] for k, v in parse_qs(raw).items()}
+        method = self.path.removeprefix("/api/") if self.path.startswith("/api/") else self.path
+        state = self.server.state
+        with state.lock:
+            state.calls.append(SlackCall(method, args, dict(self.headers.items()), raw))
+        if self.path.startswith("/respond/"):
+            self._send(200, "ok", "text/plain")
+            return
+        if method in state.fail:
+            self._send(200, json.dumps({"ok": False, "error": "fatal_error"}))
+            return
+        body: dict[str, Any] = {"ok": True}
+        if method == "chat.postMessage":
+            body.update({"channel": args.get("channel"), "ts": state.next_ts()})
+        elif method == "chat.update":
+            body.update({"channel": args.get("channel"), "ts": args.get("ts")})
+        elif method == "usergroups.users.list":
+            body["users"] = state.usergroups.get(str(args.get("usergroup")), [])
+        self._send(200, json.dumps(body))
+
+    def _send(self, status: int, body: str, content_type: str = "application/json") -> None:
+        data = body.encode()
+        self.send_response(status)
+        self.send_header("content-type", content_type)
+        self.send_header("content-length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def __init__(self, state: FakeSlackState) -> None:
+        super().__init__(("127.0.0.1", 0), _Handler)
+        self.state = state
+
+
+class FakeSlack:
+    """Context manager: `api_url` for WebClient(base_url=...), `response_url()` for interactions."""
+
+    def __init__(self) -> None:
+        self.state = FakeSlackState()
+        self._server = _Server(self.state)
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+
+    @property
+    def url(self) -> str:
+        host, port = self._server.server_address[:2]
+        return f"http://{host!s}:{port}"
+
+    @property
+    def api_url(self) -> str:
+        return f"{self.url}/api/"
+
+    def response_url(self, name: str = "r1") -> str:
+        return f"{self.url}/respond/{name}"
+
+    @property
+    def calls(self) -> list[SlackCall]:
+        with self.state.lock:
+            return list(self.state.calls)
+
+    def of(self, method: str) -> list[SlackCall]:
+        return [c for c in self.calls if c.method == method]
+
+    def responses(self) -> list[str]:
+        """Texts of the ephemeral answers sent to response_urls."""
+        return [str(json.loads(c.raw).get("text")) for c in self.calls if c.method.startswith("/respond/")]
+
+    def __enter__(self) -> FakeSlack:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._server.shutdown()
+        self._server.server_close()
