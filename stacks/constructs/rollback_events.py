@@ -68,6 +68,8 @@ class RollbackEvents(Construct):
             cluster_access=ClusterAccessLevel.EDIT,
             acks=False,
         )
+        for role in (self.rollback_role, self.scale_down_role):
+            self._grant_notifier_secret(role)
         self.alarm_rule = self._build_alarm_rule() if config.rollback.on_alarm else None
         self.scale_down_rule = self._build_scale_down_rule()
         self._suppress_findings()
@@ -133,6 +135,25 @@ class RollbackEvents(Construct):
                 iam.PolicyStatement(actions=["cloudwatch:DescribeAlarms"], resources=arns)
             )
 
+    def _grant_notifier_secret(self, role: iam.IRole) -> None:
+        """Both functions notify: with Slack configured (approvals), they read its bot token."""
+        name = notifier_secret_name(self._props.config)
+        if name is None:
+            return
+        arn = (
+            name
+            if name.startswith("arn:")
+            else Stack.of(self).format_arn(
+                service="secretsmanager",
+                resource="secret",
+                resource_name=f"{name}-??????",
+                arn_format=ArnFormat.COLON_RESOURCE_NAME,
+            )
+        )
+        role.add_to_principal_policy(
+            iam.PolicyStatement(actions=["secretsmanager:GetSecretValue"], resources=[arn])
+        )
+
     # -- triggers -------------------------------------------------------------------------------
 
     def _build_alarm_rule(self) -> events.Rule:
@@ -186,6 +207,13 @@ class RollbackEvents(Construct):
             NagSuppressions.add_resource_suppressions(
                 function, [NagPackSuppression(id="AwsSolutions-L1", reason=nag.L1_REASON)]
             )
+
+
+def notifier_secret_name(config: AppConfig) -> str | None:
+    """The Slack bot token secret, when the approvals config names one (Slack is issue 5's)."""
+    name = getattr(config.approvals, "slack_bot_token_secret", None)
+    channel = getattr(config.approvals, "slack_channel", None)
+    return str(name) if name and channel else None
 
 
 def _grant_items(role: iam.IRole, table_arn: str, actions: Sequence[str]) -> None:

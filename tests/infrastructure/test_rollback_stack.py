@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from bluegreen.colors import Color
+from stacks.constructs.rollback_events import notifier_secret_name
 from tests.infrastructure.cfn import function_by_module, of_type, permissions, render, role_of
 from tests.infrastructure.conftest import Synthesized
 from tests.infrastructure.test_functions import ENI, LOGS, XRAY, Names, arn
@@ -115,7 +116,14 @@ def test_rollback_function_may_flip_the_parameter_and_only_view_the_cluster(synt
         arn("cloudwatch", f"alarm:{name}")
         for name in [*synthesized.config.alarms.names, *(HEALTH.format(color=c.value) for c in Color)]
     }
+    secret = notifier_secret_name(synthesized.config)
+    slack = (
+        {"secretsmanager:GetSecretValue": {arn("secretsmanager", f"secret:{secret}-??????")}}
+        if secret
+        else {}
+    )
     assert _own_permissions(synthesized, "alarm_rollback") == {
+        **slack,
         **lock_and_record,
         "dynamodb:Scan": {n.acks},
         "ssm:GetParameter": {n.parameter},
@@ -124,6 +132,7 @@ def test_rollback_function_may_flip_the_parameter_and_only_view_the_cluster(synt
         "eks:DescribeCluster": {n.cluster},
     }
     assert _own_permissions(synthesized, "scale_down") == {
+        **slack,
         **lock_and_record,
         "ssm:GetParameter": {n.parameter},
         "eks:DescribeCluster": {n.cluster},
