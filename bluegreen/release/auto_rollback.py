@@ -166,7 +166,7 @@ def _roll_back(
             f"release {release_id} was already rolled back to {before.value} at {latest['rolled_back_at']}",
             color=before,
         )
-    _check_window(latest, rt, before, outcome)
+    _check_window(request, latest, rt, before, outcome)
 
     holder = pseudo_holder("rollback", release_id, rt.clock())
     try:
@@ -187,7 +187,7 @@ def _roll_back(
                 f"release {release_id} was already rolled back to {before.value}",
                 color=before,
             )
-        _check_window(latest, rt, before, outcome)
+        _check_window(request, latest, rt, before, outcome)
         current = rt.colors.read()
         if current.color is before:
             return outcome(
@@ -285,9 +285,23 @@ def _check_alarm(
 
 
 def _check_window(
-    latest: dict[str, Any], rt: Runtime, before: Color, outcome: Callable[..., RollbackOutcome]
+    request: RollbackRequest,
+    latest: dict[str, Any],
+    rt: Runtime,
+    before: Color,
+    outcome: Callable[..., RollbackOutcome],
 ) -> None:
     release_id = latest["release_id"]
+    if latest.get("superseded_by") and request.source == "alarm":
+        # A newer release is running (its own bake handles alarms) or ended without finishing.
+        raise _Refusal(
+            outcome(
+                RollbackStatus.IGNORED,
+                f"release {latest['superseded_by']} started after release {release_id}: "
+                "the workflow, not the rollback after it, answers this alarm",
+            ),
+            record=False,
+        )
     if latest.get("superseded_by"):
         raise _Refusal(
             outcome(

@@ -231,3 +231,18 @@ def test_a_person_rolls_back_through_the_same_path() -> None:
         world.workflow.aws.clock.advance(2 * 60 * 60)
         assert world.workflow.call_handler("ScaleDown", {})["status"] == "nothing_to_do"
         assert replicas(world, "green") == {"payment": 2, "user-login": 2, "user-profile": 2}
+
+
+def test_once_a_newer_release_has_started_the_previous_one_is_not_rolled_back() -> None:
+    with release_world() as world:
+        released_to_green(world)
+        # Given v3 started (it redeploys blue) and waits for approval
+        arn = world.workflow.start({"version": "v3", "triggered_by": "ci-pipeline"})
+        world.workflow.wait_for_approval_request(arn.rsplit(":", 1)[-1])
+
+        # Then an alarm is left to that release's workflow, and a person is told why not
+        assert deliver(world, fire(world, PAYMENT_ALARM))["status"] == "ignored"
+        refused = deliver(world, {"manual": {"requested_by": "alice"}})
+        assert refused["status"] == "refused"
+        assert "started after release" in refused["message"]
+        assert world.active_color() == "green"
