@@ -29,7 +29,6 @@ OUTPUTS = {
     "releases_table": ("ReleasesTableName", "BLUEGREEN_RELEASES_TABLE"),
     "acks_table": ("AcksTableName", "BLUEGREEN_ACKS_TABLE"),
     "decide_function": ("DecideApprovalFunctionName", "BLUEGREEN_DECIDE_FUNCTION"),
-    "rollback_function": ("RollbackFunctionName", "BLUEGREEN_ROLLBACK_FUNCTION"),
     "decide_url": ("DecideApprovalUrl", "BLUEGREEN_DECIDE_URL"),
     "rollback_function": ("RollbackFunctionName", "BLUEGREEN_ROLLBACK_FUNCTION"),
     "parameter_name": ("ActiveColorParameterName", "BLUEGREEN_PARAMETER"),

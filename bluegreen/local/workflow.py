@@ -57,8 +57,6 @@ HANDLERS: dict[str, str] = {
     "RecordFailure": "lambdas.record_failure",
     "DecideApproval": "lambdas.decide_approval",
     "ExecutionEnded": "lambdas.execution_ended",
-    "AlarmRollback": "lambdas.alarm_rollback",
-    "ScaleDown": "lambdas.scale_down",
     "SlackInteractions": "lambdas.slack_interactions",
     "AlarmRollback": "lambdas.alarm_rollback",
     "ScaleDown": "lambdas.scale_down",
