@@ -171,9 +171,24 @@ class AlarmsConfig(StrictModel):
         """The composite "release health" alarm the stack creates for `color`."""
         return f"bluegreen-{app}-{environment}-{color.value}-release-health"
 
+    @property
+    def creates_health_alarms(self) -> bool:
+        """The stack creates the per-colour alarms (and their composite) only with something to watch."""
+        return self.load_balancers is not None or self.payment_metric is not None
+
     def rollback_alarm_names(self, app: str, environment: str, live: Color) -> list[str]:
-        """What rolls back a release that is live on `live`: the existing alarms and its health alarm."""
-        return [*self.names, self.health_alarm_name(app, environment, live)]
+        """What guards `live` (the colour taking traffic): the existing alarms and its health alarm.
+        The switch is refused, a bake rolls back, and a finished release rolls back on these."""
+        health = [self.health_alarm_name(app, environment, live)] if self.creates_health_alarms else []
+        return [*self.names, *health]
+
+    def all_watched_names(self, app: str, environment: str) -> list[str]:
+        """Every alarm the release functions read, for both colours."""
+        return list(
+            dict.fromkeys(
+                name for color in Color for name in self.rollback_alarm_names(app, environment, color)
+            )
+        )
 
 
 class BakeConfig(StrictModel):

@@ -311,7 +311,8 @@ class LocalWorkflow:
             AllowedPattern="^(blue|green)$",
         )
         cloudwatch = boto3.client("cloudwatch", region_name=REGION)
-        for name in config.alarms.names:
+        # the existing alarms of config, and the per-colour health alarms the stack would create
+        for name in config.alarms.all_watched_names(config.app, config.environment):
             cloudwatch.put_metric_alarm(
                 AlarmName=name,
                 MetricName=name,

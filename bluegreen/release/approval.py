@@ -27,6 +27,7 @@ from bluegreen.adapters.kube import Deployments
 from bluegreen.adapters.notify import Notification
 from bluegreen.adapters.slack import ApprovalRequest, MessageRef, execution_console_url
 from bluegreen.clock import iso
+from bluegreen.colors import Color
 from bluegreen.errors import ApprovalDecisionError
 from bluegreen.models import ApprovalGranted, ReleaseContext, SmokeResult
 from bluegreen.release.rollout import container_images
@@ -79,7 +80,7 @@ def request_approval(context: ReleaseContext, task_token: str, smoke: SmokeResul
         change_ref=context.change_ref,
         images={name: dict(entry["images"]) for name, entry in snapshot.items()},
         smoke_summary=smoke.summary if smoke else None,
-        alarms=rt.alarms.states(rt.config.alarms.names) if rt.config.alarms.names else {},
+        alarms=_watched_states(context, rt),
         color_before=context.active_color.value,
         color_after=context.idle_color.value,
         execution_url=execution_console_url(context.execution_arn),
@@ -225,11 +226,23 @@ def _pending_approval(release_id: str, rt: Runtime) -> dict[str, Any]:
     return pending
 
 
+def _watched_states(context: ReleaseContext, rt: Runtime) -> dict[str, str]:
+    config = rt.config
+    watched = config.alarms.rollback_alarm_names(config.app, config.environment, context.idle_color)
+    return rt.alarms.states(watched) if watched else {}
+
+
 def approval_problems(pending: dict[str, Any], rt: Runtime) -> list[str]:
     """Why approving now would be wrong: a watched alarm fires, or idle changed since the request."""
+    config = rt.config
+    idle = next((c for c in Color if config.namespaces.of(c) == pending.get("idle_namespace")), None)
+    watched = (
+        config.alarms.rollback_alarm_names(config.app, config.environment, idle)
+        if idle
+        else config.alarms.names
+    )
     problems = [
-        f"alarm {name} is {state}"
-        for name, state in sorted(unhealthy(rt.alarms.states(rt.config.alarms.names)).items())
+        f"alarm {name} is {state}" for name, state in sorted(unhealthy(rt.alarms.states(watched)).items())
     ]
     snapshot = pending.get("idle_snapshot")
     namespace = pending.get("idle_namespace")

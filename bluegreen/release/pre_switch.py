@@ -11,9 +11,11 @@ from bluegreen.runtime import Runtime
 
 
 def pre_switch_problems(context: ReleaseContext, deploy: DeployResult, rt: Runtime) -> list[str]:
+    config = rt.config
+    # the shared alarms, and the health alarm of the colour about to take traffic
+    watched = config.alarms.rollback_alarm_names(config.app, config.environment, context.idle_color)
     problems = [
-        f"alarm {name} is {state}"
-        for name, state in sorted(unhealthy(rt.alarms.states(rt.config.alarms.names)).items())
+        f"alarm {name} is {state}" for name, state in sorted(unhealthy(rt.alarms.states(watched)).items())
     ]
     active = rt.colors.read()
     if active.color != context.active_color or active.version != context.parameter_version:

@@ -322,7 +322,9 @@ class ReleaseFunctions(Construct):
                 resource_name=name,
                 arn_format=ArnFormat.COLON_RESOURCE_NAME,
             )
-            for name in self._props.config.alarms.names
+            for name in self._props.config.alarms.all_watched_names(
+                self._props.config.app, self._props.config.environment
+            )
         ]
 
     def workflow_substitutions(self) -> dict[str, str]:

@@ -80,7 +80,8 @@ class Names:
         )
         self.parameter = arn("ssm", f"parameter{config.parameter_name}")
         self.cluster = arn("eks", f"cluster/{config.cluster.name}")
-        self.alarms = {arn("cloudwatch", f"alarm:{name}") for name in config.alarms.names}
+        watched = config.alarms.all_watched_names(config.app, config.environment)
+        self.alarms = {arn("cloudwatch", f"alarm:{name}") for name in watched}
         state_machine_id, _ = release_state_machine(resources)
         self.state_machine = f"<{state_machine_id}>"
         self.executions = arn("states", f"execution:<{state_machine_id}.Name>:*")

@@ -193,3 +193,31 @@ def test_idle_changed_after_deploy_refuses_the_switch() -> None:
         record = assert_untouched(world, release_id, "refused")
         assert "payment changed in green" in record["reason"]
         assert execution["status"] == "FAILED"
+
+
+def test_new_colours_health_alarm_during_bake_rolls_back() -> None:
+    with release_world() as world:
+        health = "bluegreen-myapp-prod-green-release-health"
+
+        def fire(function: str, event: dict[str, Any]) -> None:
+            if function == "CheckBake":
+                world.workflow.aws.cloudwatch.set_alarm_state(
+                    AlarmName=health, StateValue="ALARM", StateReason="green 5XX rate"
+                )
+
+        world.workflow.on_invoke = fire
+        release_id, execution = world.release("v2")
+        assert execution["status"] == "FAILED"
+        record = assert_untouched(world, release_id, "rolled_back")
+        assert health in record["rollback"]["reason"]
+
+
+def test_old_colours_health_alarm_does_not_block_the_release() -> None:
+    with release_world() as world:
+        # blue (live) is unhealthy: that is a reason to move to green, not to refuse
+        world.workflow.aws.cloudwatch.set_alarm_state(
+            AlarmName="bluegreen-myapp-prod-blue-release-health", StateValue="ALARM", StateReason="blue 5XX"
+        )
+        _, execution = world.release("v2")
+        assert execution["status"] == "SUCCEEDED", execution
+        assert world.active_color() == "green"
