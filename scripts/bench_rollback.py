@@ -51,6 +51,7 @@ from bluegreen.gateway.harness import (  # noqa: E402
     get,
     wait_until,
 )
+from bluegreen.local.bench_record import record_section  # noqa: E402
 from bluegreen.local.cluster import seed_cluster  # noqa: E402
 from bluegreen.local.fake_kube import FakeKubeServer  # noqa: E402
 from bluegreen.local.rollback_rig import (  # noqa: E402
@@ -288,16 +289,7 @@ def render_report(runs: list[Run], args: argparse.Namespace, command: str) -> st
 
 def record(path: Path, report: str) -> None:
     """Replace (or add) this benchmark's own section of docs/benchmarks.md, leaving the others alone."""
-    text = path.read_text(encoding="utf-8") if path.exists() else "# Benchmarks\n"
-    body = f"{SECTION}\n\n{report}"
-    start = text.find(SECTION)
-    if start == -1:
-        text = text.rstrip("\n") + "\n\n" + body
-    else:
-        following = text.find("\n## ", start + len(SECTION))
-        rest = text[following + 1 :] if following != -1 else ""
-        text = text[:start] + body + ("\n" + rest if rest else "")
-    path.write_text(text, encoding="utf-8")
+    record_section(path, SECTION, report)
 
 
 def main() -> int:

@@ -48,6 +48,7 @@ from bluegreen.gateway.harness import (  # noqa: E402
     port_open,
     wait_until,
 )
+from bluegreen.local.bench_record import record_section  # noqa: E402
 
 REGION = "us-east-1"
 LIVE_HOST = "myapp.com"
@@ -433,16 +434,7 @@ def _nginx_version() -> str:
 
 def record(path: Path, report: str) -> None:
     """Replace (or add) this benchmark's own section of docs/benchmarks.md, leaving the others alone."""
-    text = path.read_text(encoding="utf-8") if path.exists() else "# Benchmarks\n"
-    body = f"{SECTION}\n\n{report}"
-    start = text.find(SECTION)
-    if start == -1:
-        text = text.rstrip("\n") + "\n\n" + body
-    else:
-        following = text.find("\n## ", start + len(SECTION))
-        rest = text[following + 1 :] if following != -1 else ""
-        text = text[:start] + body + ("\n" + rest if rest else "")
-    path.write_text(text, encoding="utf-8")
+    record_section(path, SECTION, report)
 
 
 def main() -> int:
