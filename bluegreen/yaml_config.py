@@ -8,10 +8,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, TypeVar
 
-import yaml
 from pydantic import BaseModel, ValidationError
 
 from bluegreen.errors import ConfigError
+from bluegreen.yaml_file import read_yaml
 
 ModelT = TypeVar("ModelT", bound=BaseModel)
 
@@ -33,13 +33,4 @@ def parse_model(model: type[ModelT], data: Any, source: str) -> ModelT:
 
 def load_model(model: type[ModelT], path: str | Path) -> ModelT:
     """Read `path` as YAML and validate it as `model`."""
-    path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise ConfigError(str(path), [("(file)", f"cannot read: {exc.strerror or exc}")]) from exc
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        raise ConfigError(str(path), [("(file)", f"not valid YAML: {exc}")]) from exc
-    return parse_model(model, data, str(path))
+    return parse_model(model, read_yaml(path), str(Path(path)))

@@ -8,15 +8,12 @@ a gateway is live when `heartbeat_at` is recent, and confirmed when `color` is t
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Protocol
+from typing import Protocol
 
-from botocore.exceptions import BotoCoreError, ClientError
-
+from bluegreen.gateway.aws import AwsError, AwsServiceError, JsonCaller
 from bluegreen.gateway.errors import AckWriteError
 
-if TYPE_CHECKING:
-    from mypy_boto3_dynamodb import DynamoDBClient
-    from mypy_boto3_dynamodb.type_defs import AttributeValueTypeDef
+AttributeValue = dict[str, str]  # DynamoDB's JSON form: {"S": "..."} or {"N": "12"}
 
 MAX_ERROR_CHARS = 2000
 
@@ -32,8 +29,8 @@ class AckRecord:
     applied_at: str | None = None
     error: str | None = None
 
-    def to_item(self) -> dict[str, AttributeValueTypeDef]:
-        item: dict[str, AttributeValueTypeDef] = {
+    def to_item(self) -> dict[str, AttributeValue]:
+        item: dict[str, AttributeValue] = {
             "gateway_id": {"S": self.gateway_id},
             "parameter_name": {"S": self.parameter_name},
             "mode": {"S": self.mode},
@@ -57,16 +54,14 @@ class AckSink(Protocol):
 class DynamoAckWriter:
     """PutItem of the whole item: idempotent, and a healthy gateway's item has no `error` attribute."""
 
-    def __init__(self, client: DynamoDBClient, table: str) -> None:
+    def __init__(self, client: JsonCaller, table: str) -> None:
         self._client = client
         self.table = table
 
     def write(self, record: AckRecord) -> None:
         try:
-            self._client.put_item(TableName=self.table, Item=record.to_item())
-        except ClientError as exc:
-            code = exc.response.get("Error", {}).get("Code", "")
-            message = exc.response.get("Error", {}).get("Message", "")
-            raise AckWriteError(f"PutItem to {self.table} failed ({code}): {message}") from exc
-        except BotoCoreError as exc:
+            self._client.call("PutItem", {"TableName": self.table, "Item": record.to_item()})
+        except AwsServiceError as exc:
+            raise AckWriteError(f"PutItem to {self.table} failed ({exc.code}): {exc.message}") from exc
+        except AwsError as exc:
             raise AckWriteError(f"acknowledgement table {self.table} unreachable: {exc}") from exc

@@ -19,8 +19,11 @@ from collections.abc import Sequence
 from types import FrameType
 
 from bluegreen.errors import ConfigError
+from bluegreen.gateway.agent import Agent
+from bluegreen.gateway.aws import AwsError
 from bluegreen.gateway.config import DEFAULT_CONFIG_PATH, GatewayConfig, load_gateway_config
 from bluegreen.gateway.errors import GatewayAgentError
+from bluegreen.gateway.factory import build_agent
 
 logger = logging.getLogger("bluegreen.gateway")
 
@@ -53,13 +56,21 @@ def _configure_logging(config: GatewayConfig) -> None:
         stream=sys.stderr,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
-    logging.getLogger("botocore").setLevel(logging.WARNING)
+
+
+def _build(config: GatewayConfig) -> Agent | None:
+    """The agent, or None after logging why it cannot be built (no region, say)."""
+    try:
+        return build_agent(config)
+    except AwsError as exc:
+        logger.error("cannot start: %s", exc)
+        return None
 
 
 def _run_forever(config: GatewayConfig) -> int:
-    from bluegreen.gateway.factory import build_agent
-
-    agent = build_agent(config)
+    agent = _build(config)
+    if agent is None:
+        return EXIT_CONFIG
     stop = threading.Event()
 
     def _stop(signum: int, _frame: FrameType | None) -> None:
@@ -87,15 +98,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"bluegreen-gateway: {exc}", file=sys.stderr)
         return EXIT_CONFIG
     if args.command == "check-config":
-        print(json.dumps(config.model_dump(mode="json"), indent=2, sort_keys=True))
+        print(json.dumps(config.to_json(), indent=2, sort_keys=True))
         return EXIT_OK
     _configure_logging(config)
     if args.command == "run":
         return _run_forever(config)
 
-    from bluegreen.gateway.factory import build_agent
-
-    agent = build_agent(config)
+    agent = _build(config)
+    if agent is None:
+        return EXIT_CONFIG
     if args.command == "render":
         try:
             state = agent.bootstrap()

@@ -1,36 +1,38 @@
-"""The agent's YAML config (`/etc/bluegreen-gateway/gateway.yaml`): one typed model.
+"""The agent's YAML config (`/etc/bluegreen-gateway/gateway.yaml`): frozen dataclasses, validated at load.
 
-Every value that ends up inside an nginx file is validated against a strict pattern here, so a
-config typo can never inject directives into nginx. Errors name the field and the file.
+Every value that ends up inside an nginx file is checked against a strict pattern here, so a
+config typo can never inject directives into nginx. Errors name the field and the file, and unknown
+keys are errors. Validation is hand-written over `config_reader.Section` rather than pydantic: the
+agent is a resident daemon with a 40 MB memory goal (docs/decision_log.md).
 """
 
 from __future__ import annotations
 
-import re
 import socket
+from dataclasses import asdict, dataclass, field
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
-
-from bluegreen.yaml_config import load_model, parse_model
+from bluegreen.gateway.config_reader import Section, read_config
+from bluegreen.yaml_file import read_yaml
 
 DEFAULT_CONFIG_PATH = Path("/etc/bluegreen-gateway/gateway.yaml")
 
 _LABEL = r"[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
-HOSTNAME = rf"^{_LABEL}(\.{_LABEL})*$"
+HOSTNAME = rf"{_LABEL}(\.{_LABEL})*"
 # host:port of an ALB (DNS name or IPv4 address); nothing nginx could read as syntax.
-ADDRESS = r"^[A-Za-z0-9][A-Za-z0-9.-]{0,252}(:[0-9]{1,5})?$"
+ADDRESS = r"[A-Za-z0-9][A-Za-z0-9.-]{0,252}(:[0-9]{1,5})?"
 # An nginx `listen` value: port, or IPv4:port.
-LISTEN = r"^([0-9]{1,3}(\.[0-9]{1,3}){3}:)?[0-9]{1,5}$"
-PARAMETER_NAME = r"^(/[a-zA-Z0-9_.-]+)+$"
-TABLE_NAME = r"^[a-zA-Z0-9_.-]{3,255}$"
-GATEWAY_ID = r"^[A-Za-z0-9][A-Za-z0-9_.:-]{0,127}$"
-ABSOLUTE_PATH = r"^/[^\s;{}'\"$\\]*$"
-
-Hostname = Annotated[str, Field(pattern=HOSTNAME, max_length=253)]
-Address = Annotated[str, Field(pattern=ADDRESS)]
+LISTEN = r"([0-9]{1,3}(\.[0-9]{1,3}){3}:)?[0-9]{1,5}"
+PARAMETER_NAME = r"(/[a-zA-Z0-9_.-]+)+"
+TABLE_NAME = r"[a-zA-Z0-9_.-]{3,255}"
+GATEWAY_ID = r"[A-Za-z0-9][A-Za-z0-9_.:-]{0,127}"
+ABSOLUTE_PATH = r"/[^\s;{}'\"$\\]*"
+REGION = r"[a-z]{2}(-[a-z]+)+-[0-9]+"
+ENDPOINT_URL = r"https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?/?"
+COMMAND_WORD = r"[^\x00]+"
+_PATH_RULE = "must be an absolute path without spaces, quotes, ';', '{', '}' or '$'"
 
 
 class Mode(StrEnum):
@@ -40,104 +42,203 @@ class Mode(StrEnum):
     RELOAD = "reload"  # stock nginx: render the include, `nginx -t`, `nginx -s reload`
 
 
-class StrictModel(BaseModel):
-    """Unknown keys are errors: a typo must not be silently ignored."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
+def default_gateway_id() -> str:
+    return socket.gethostname().split(".")[0] or "gateway"
 
 
-class DomainsSettings(StrictModel):
-    live: Hostname = Field(description="Host that always reaches the active colour")
-    preprod: Hostname = Field(description="Host that always reaches the idle colour")
+@dataclass(frozen=True)
+class DomainsSettings:
+    live: str  # host that always reaches the active colour
+    preprod: str  # host that always reaches the idle colour
 
-    @model_validator(mode="after")
-    def _distinct(self) -> DomainsSettings:
-        if self.live == self.preprod:
-            raise ValueError("live and preprod must be different hosts")
-        return self
+    @classmethod
+    def read(cls, section: Section) -> DomainsSettings:
+        rule = "must be a host name (letters, digits, '-' and '.')"
+        live = section.text("live", pattern=HOSTNAME, max_length=253, explain=rule)
+        preprod = section.text("preprod", pattern=HOSTNAME, max_length=253, explain=rule)
+        section.check(not live or live != preprod, "", "live and preprod must be different hosts")
+        section.refuse_unknown()
+        return cls(live=live, preprod=preprod)
 
 
-class UpstreamsSettings(StrictModel):
+@dataclass(frozen=True)
+class UpstreamsSettings:
     """The ALB of each colour, as host:port (plain HTTP from the gateway to the ALB)."""
 
-    blue: Address
-    green: Address
-    keepalive: int = Field(default=32, ge=0, le=1024, description="Idle keep-alive connections per colour")
+    blue: str
+    green: str
+    keepalive: int = 32  # idle keep-alive connections per colour
+
+    @classmethod
+    def read(cls, section: Section) -> UpstreamsSettings:
+        rule = "must be host:port (letters, digits, '-' and '.'; nothing else)"
+        settings = cls(
+            blue=section.text("blue", pattern=ADDRESS, explain=rule),
+            green=section.text("green", pattern=ADDRESS, explain=rule),
+            keepalive=section.integer("keepalive", 32, ge=0, le=1024),
+        )
+        section.refuse_unknown()
+        return settings
 
 
-class NginxSettings(StrictModel):
-    command: list[str] = Field(
-        default_factory=lambda: ["/usr/sbin/nginx"],
-        min_length=1,
-        description="nginx binary and the arguments that select this instance (-p, -c, -e); "
-        "the agent appends `-t` and `-s reload`",
-    )
-    site_path: Annotated[Path, Field(description="The http-level include the agent renders")] = Path(
-        "/etc/nginx/conf.d/bluegreen.conf"
-    )
-    files_dir: Annotated[Path, Field(description="Agent-owned files: Lua module, default colour")] = Path(
-        "/etc/nginx/bluegreen"
-    )
-    listen: Annotated[str, Field(pattern=LISTEN)] = "80"
-    admin_port: int = Field(default=8181, ge=1, le=65535, description="Loopback-only admin/status port")
-    shared_dict_size: Annotated[str, Field(pattern=r"^[0-9]{1,6}[km]$")] = "64k"
-    command_timeout_seconds: float = Field(default=15.0, gt=0, le=300)
-    verify_timeout_seconds: float = Field(default=5.0, gt=0, le=120)
-    admin_timeout_seconds: float = Field(default=2.0, gt=0, le=60)
+@dataclass(frozen=True)
+class NginxSettings:
+    # nginx binary and the arguments that select this instance (-p, -c, -e); the agent appends
+    # `-t` and `-s reload`.
+    command: tuple[str, ...] = ("/usr/sbin/nginx",)
+    site_path: Path = Path("/etc/nginx/conf.d/bluegreen.conf")  # the http-level include the agent renders
+    files_dir: Path = Path("/etc/nginx/bluegreen")  # agent-owned files: Lua module, default colour
+    listen: str = "80"
+    admin_port: int = 8181  # always bound to 127.0.0.1
+    shared_dict_size: str = "64k"
+    command_timeout_seconds: float = 15.0
+    verify_timeout_seconds: float = 5.0
+    admin_timeout_seconds: float = 2.0
 
-    @model_validator(mode="after")
-    def _absolute_paths(self) -> NginxSettings:
-        for name in ("site_path", "files_dir"):
-            value = str(getattr(self, name))
-            if not re.fullmatch(ABSOLUTE_PATH, value):
-                raise ValueError(
-                    f"{name} must be an absolute path without spaces, quotes, ';', '{{', '}}' or '$'"
-                )
-        return self
+    @classmethod
+    def read(cls, section: Section) -> NginxSettings:
+        d = cls()
+        settings = cls(
+            command=section.text_list(
+                "command", list(d.command), item_pattern=COMMAND_WORD, explain="must be a non-empty string"
+            ),
+            site_path=section.absolute_path(
+                "site_path", d.site_path, pattern=ABSOLUTE_PATH, explain=_PATH_RULE
+            ),
+            files_dir=section.absolute_path(
+                "files_dir", d.files_dir, pattern=ABSOLUTE_PATH, explain=_PATH_RULE
+            ),
+            listen=section.text("listen", d.listen, pattern=LISTEN, explain="must be a port or IPv4:port"),
+            admin_port=section.integer("admin_port", d.admin_port, ge=1, le=65535),
+            shared_dict_size=section.text(
+                "shared_dict_size",
+                d.shared_dict_size,
+                pattern=r"[0-9]{1,6}[km]",
+                explain="must look like 64k or 1m",
+            ),
+            command_timeout_seconds=section.number("command_timeout_seconds", 15.0, gt=0, le=300),
+            verify_timeout_seconds=section.number("verify_timeout_seconds", 5.0, gt=0, le=120),
+            admin_timeout_seconds=section.number("admin_timeout_seconds", 2.0, gt=0, le=60),
+        )
+        section.refuse_unknown()
+        return settings
 
 
-class AwsSettings(StrictModel):
-    region: Annotated[str, Field(pattern=r"^[a-z]{2}(-[a-z]+)+-[0-9]+$")] | None = Field(
-        default=None, description="Defaults to the instance's region (AWS_REGION / instance metadata)"
-    )
-    ssm_endpoint_url: str | None = None
+@dataclass(frozen=True)
+class AwsSettings:
+    region: str | None = None  # defaults to AWS_REGION / AWS_DEFAULT_REGION / the instance's region
+    ssm_endpoint_url: str | None = None  # e.g. an interface VPC endpoint
     dynamodb_endpoint_url: str | None = None
-    connect_timeout_seconds: float = Field(default=2.0, gt=0, le=60)
-    read_timeout_seconds: float = Field(default=3.0, gt=0, le=60)
+    connect_timeout_seconds: float = 2.0
+    read_timeout_seconds: float = 3.0
+
+    @classmethod
+    def read(cls, section: Section) -> AwsSettings:
+        url_rule = "must be http(s)://host[:port]"
+        settings = cls(
+            region=section.optional_text(
+                "region", pattern=REGION, explain="must be a region such as eu-west-1"
+            ),
+            ssm_endpoint_url=section.optional_text(
+                "ssm_endpoint_url", pattern=ENDPOINT_URL, explain=url_rule
+            ),
+            dynamodb_endpoint_url=section.optional_text(
+                "dynamodb_endpoint_url", pattern=ENDPOINT_URL, explain=url_rule
+            ),
+            connect_timeout_seconds=section.number("connect_timeout_seconds", 2.0, gt=0, le=60),
+            read_timeout_seconds=section.number("read_timeout_seconds", 3.0, gt=0, le=60),
+        )
+        section.refuse_unknown()
+        return settings
 
 
-class GatewayConfig(StrictModel):
-    gateway_id: Annotated[str, Field(pattern=GATEWAY_ID)] = Field(
-        default_factory=lambda: socket.gethostname().split(".")[0] or "gateway",
-        description="One acknowledgement item per gateway; defaults to the short host name",
-    )
-    parameter_name: Annotated[str, Field(pattern=PARAMETER_NAME, max_length=2048)]
-    ack_table: Annotated[str, Field(pattern=TABLE_NAME)]
-    mode: Mode = Mode.RUNTIME
-    poll_seconds: float = Field(default=2.0, ge=0.05, le=300)
-    jitter: float = Field(
-        default=0.1, ge=0, le=0.5, description="Each sleep is poll_seconds x U(1-jitter, 1)"
-    )
-    backoff_max_seconds: float = Field(default=30.0, ge=0.05, le=3600)
-    state_file: Path = Path("/var/lib/bluegreen-gateway/state.json")
-    log_level: Annotated[str, Field(pattern=r"^(DEBUG|INFO|WARNING|ERROR)$")] = "INFO"
+@dataclass(frozen=True)
+class GatewayConfig:
+    parameter_name: str
+    ack_table: str
     domains: DomainsSettings
     upstreams: UpstreamsSettings
-    nginx: NginxSettings = Field(default_factory=NginxSettings)
-    aws: AwsSettings = Field(default_factory=AwsSettings)
+    gateway_id: str = field(default_factory=default_gateway_id)  # one acknowledgement item per gateway
+    mode: Mode = Mode.RUNTIME
+    poll_seconds: float = 2.0
+    jitter: float = 0.1  # each sleep is poll_seconds x U(1 - jitter, 1)
+    backoff_max_seconds: float = 30.0
+    state_file: Path = Path("/var/lib/bluegreen-gateway/state.json")
+    log_level: str = "INFO"
+    nginx: NginxSettings = field(default_factory=NginxSettings)
+    aws: AwsSettings = field(default_factory=AwsSettings)
 
-    @model_validator(mode="after")
-    def _backoff_above_poll(self) -> GatewayConfig:
-        if self.backoff_max_seconds < self.poll_seconds:
-            raise ValueError("backoff_max_seconds must be at least poll_seconds")
-        return self
+    @classmethod
+    def read(cls, section: Section) -> GatewayConfig:
+        poll_seconds = section.number("poll_seconds", 2.0, ge=0.05, le=300)
+        backoff_max_seconds = section.number("backoff_max_seconds", 30.0, ge=0.05, le=3600)
+        section.check(
+            backoff_max_seconds >= poll_seconds,
+            "backoff_max_seconds",
+            "backoff_max_seconds must be at least poll_seconds",
+        )
+        config = cls(
+            gateway_id=section.text(
+                "gateway_id",
+                default_gateway_id(),
+                pattern=GATEWAY_ID,
+                explain="must be 1-128 of letters, digits, '_', '.', ':' and '-'",
+            ),
+            parameter_name=section.text(
+                "parameter_name",
+                pattern=PARAMETER_NAME,
+                max_length=2048,
+                explain="must be an SSM parameter path such as /bluegreen/myapp/prod/active-color",
+            ),
+            ack_table=section.text(
+                "ack_table",
+                pattern=TABLE_NAME,
+                explain="must be a DynamoDB table name (3-255 of [a-zA-Z0-9_.-])",
+            ),
+            mode=section.choice("mode", Mode, Mode.RUNTIME),
+            poll_seconds=poll_seconds,
+            jitter=section.number("jitter", 0.1, ge=0, le=0.5),
+            backoff_max_seconds=backoff_max_seconds,
+            state_file=section.absolute_path(
+                "state_file",
+                Path("/var/lib/bluegreen-gateway/state.json"),
+                pattern=r"/.*",
+                explain="must be absolute",
+            ),
+            log_level=section.text(
+                "log_level",
+                "INFO",
+                pattern=r"DEBUG|INFO|WARNING|ERROR",
+                explain="must be DEBUG, INFO, WARNING or ERROR",
+            ),
+            domains=DomainsSettings.read(section.section("domains", required=True)),
+            upstreams=UpstreamsSettings.read(section.section("upstreams", required=True)),
+            nginx=NginxSettings.read(section.section("nginx")),
+            aws=AwsSettings.read(section.section("aws")),
+        )
+        section.refuse_unknown()
+        return config
+
+    def to_json(self) -> dict[str, Any]:
+        """Plain JSON types, as `bluegreen-gateway check-config` prints it."""
+
+        def plain(value: Any) -> Any:
+            if isinstance(value, dict):
+                return {key: plain(item) for key, item in value.items()}
+            if isinstance(value, list | tuple):
+                return [plain(item) for item in value]
+            if isinstance(value, Path):
+                return str(value)
+            return value
+
+        return {key: plain(value) for key, value in asdict(self).items()}
 
 
 def parse_gateway_config(data: Any, source: str) -> GatewayConfig:
     """Validate already-parsed config data; `source` names the file in every error."""
-    return parse_model(GatewayConfig, data, source)
+    return read_config(data, source, GatewayConfig.read)
 
 
 def load_gateway_config(path: str | Path) -> GatewayConfig:
     """Read and validate the agent's YAML config."""
-    return load_model(GatewayConfig, path)
+    return parse_gateway_config(read_yaml(path), str(Path(path)))

@@ -1,11 +1,16 @@
-"""Builds the real agent from its config: boto3 clients, nginx commands, the applier for the mode."""
+"""Builds the real agent from its config: AWS JSON clients, nginx commands, the applier for the mode.
+
+No boto3 here: the agent talks to SSM and DynamoDB through bluegreen.gateway.aws (stdlib only), which
+keeps the resident daemon's memory small (docs/decision_log.md).
+"""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Mapping
 
 from bluegreen.gateway.acks import DynamoAckWriter
 from bluegreen.gateway.agent import Agent, AgentSettings, Applier
+from bluegreen.gateway.aws import CredentialChain, JsonApiClient, JsonCaller, resolve_region
 from bluegreen.gateway.config import GatewayConfig, Mode
 from bluegreen.gateway.nginx_control import AdminClient, NginxCommands
 from bluegreen.gateway.nginx_reload import ReloadApplier
@@ -13,10 +18,7 @@ from bluegreen.gateway.nginx_runtime import RuntimeApplier
 from bluegreen.gateway.ssm_source import SsmParameterSource
 from bluegreen.gateway.state import StateStore
 
-if TYPE_CHECKING:
-    import boto3
-    from mypy_boto3_dynamodb import DynamoDBClient
-    from mypy_boto3_ssm import SSMClient
+USER_AGENT = "bluegreen-gateway"
 
 
 def build_applier(config: GatewayConfig) -> Applier:
@@ -28,39 +30,42 @@ def build_applier(config: GatewayConfig) -> Applier:
 
 
 def build_clients(
-    config: GatewayConfig, session: boto3.session.Session | None = None
-) -> tuple[SSMClient, DynamoDBClient]:
-    """One attempt per call (botocore retries off): the agent's own jittered backoff decides when to retry."""
-    import boto3
-    from botocore.config import Config
+    config: GatewayConfig, environ: Mapping[str, str] | None = None
+) -> tuple[JsonCaller, JsonCaller]:
+    """SSM and DynamoDB clients: one attempt per call; the agent's own jittered backoff decides retries."""
+    credentials = CredentialChain(environ=environ)
+    region = resolve_region(config.aws.region, environ=environ, imds=credentials.imds)
 
-    client_config = Config(
-        connect_timeout=config.aws.connect_timeout_seconds,
-        read_timeout=config.aws.read_timeout_seconds,
-        retries={"total_max_attempts": 1, "mode": "standard"},
-        user_agent_extra="bluegreen-gateway",
-    )
-    session = session or boto3.session.Session()
-    region = config.aws.region
-    ssm = session.client(
-        "ssm", region_name=region, endpoint_url=config.aws.ssm_endpoint_url, config=client_config
-    )
-    dynamodb = session.client(
-        "dynamodb", region_name=region, endpoint_url=config.aws.dynamodb_endpoint_url, config=client_config
-    )
+    def client(
+        service: str, target_prefix: str, json_version: str, endpoint_url: str | None
+    ) -> JsonApiClient:
+        return JsonApiClient(
+            service=service,
+            target_prefix=target_prefix,
+            json_version=json_version,
+            region=region,
+            credentials=credentials,
+            endpoint_url=endpoint_url,
+            connect_timeout=config.aws.connect_timeout_seconds,
+            read_timeout=config.aws.read_timeout_seconds,
+            user_agent=USER_AGENT,
+        )
+
+    ssm = client("ssm", "AmazonSSM", "1.1", config.aws.ssm_endpoint_url)
+    dynamodb = client("dynamodb", "DynamoDB_20120810", "1.0", config.aws.dynamodb_endpoint_url)
     return ssm, dynamodb
 
 
 def build_agent(
     config: GatewayConfig,
     *,
-    ssm: SSMClient | None = None,
-    dynamodb: DynamoDBClient | None = None,
+    ssm: JsonCaller | None = None,
+    dynamodb: JsonCaller | None = None,
     applier: Applier | None = None,
-    session: boto3.session.Session | None = None,
+    environ: Mapping[str, str] | None = None,
 ) -> Agent:
     if ssm is None or dynamodb is None:
-        built_ssm, built_dynamodb = build_clients(config, session)
+        built_ssm, built_dynamodb = build_clients(config, environ)
         ssm = ssm or built_ssm
         dynamodb = dynamodb or built_dynamodb
     return Agent(

@@ -1,14 +1,17 @@
-"""SSM and DynamoDB adapters with botocore's Stubber: error mapping and the ack item's shape."""
+"""The SSM and DynamoDB adapters over a fake JSON caller: the requests they send, error mapping, the ack item.
+
+The real HTTP client underneath is tested in test_gateway_json_client.py (local servers) and against
+moto in server mode (tests/integration).
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
-import boto3
 import pytest
-from botocore.stub import Stubber
 
 from bluegreen.gateway.acks import AckRecord, DynamoAckWriter
+from bluegreen.gateway.aws import AwsServiceError, AwsTransportError
 from bluegreen.gateway.errors import (
     AckWriteError,
     ParameterMissingError,
@@ -20,49 +23,59 @@ from bluegreen.gateway.ssm_source import ParameterReading, SsmParameterSource
 NAME = "/bluegreen/myapp/prod/active-color"
 
 
-CREDENTIALS: dict[str, Any] = {
-    "region_name": "eu-west-1",
-    "aws_access_key_id": "x",
-    "aws_secret_access_key": "y",
-}
+class FakeCaller:
+    """Records each (operation, payload) and answers with the next canned response or error."""
 
+    def __init__(self, *answers: dict[str, Any] | Exception) -> None:
+        self.answers = list(answers)
+        self.calls: list[tuple[str, dict[str, Any]]] = []
 
-def client(service: str) -> Any:
-    if service == "ssm":
-        return boto3.client("ssm", **CREDENTIALS)
-    return boto3.client("dynamodb", **CREDENTIALS)
+    def call(self, operation: str, payload: dict[str, Any]) -> dict[str, Any]:
+        self.calls.append((operation, payload))
+        answer = self.answers.pop(0)
+        if isinstance(answer, Exception):
+            raise answer
+        return answer
 
 
 def test_reads_value_and_version_without_decryption():
-    ssm = client("ssm")
-    with Stubber(ssm) as stub:
-        stub.add_response(
-            "get_parameter",
-            {"Parameter": {"Name": NAME, "Type": "String", "Value": "green", "Version": 9}},
-            {"Name": NAME, "WithDecryption": False},
-        )
-        assert SsmParameterSource(ssm, NAME).read() == ParameterReading("green", 9)
+    ssm = FakeCaller({"Parameter": {"Name": NAME, "Type": "String", "Value": "green", "Version": 9}})
+
+    assert SsmParameterSource(ssm, NAME).read() == ParameterReading("green", 9)
+    assert ssm.calls == [("GetParameter", {"Name": NAME, "WithDecryption": False})]
 
 
 @pytest.mark.parametrize(
-    ("code", "error"),
+    ("failure", "error"),
     [
-        ("ParameterNotFound", ParameterMissingError),
-        ("ThrottlingException", ParameterThrottledError),
-        ("InternalServerError", ParameterUnavailableError),
-        ("AccessDeniedException", ParameterUnavailableError),
+        (AwsServiceError("ParameterNotFound", "nope", 400), ParameterMissingError),
+        (AwsServiceError("ThrottlingException", "Rate exceeded", 400), ParameterThrottledError),
+        (AwsServiceError("InternalServerError", "nope", 500), ParameterUnavailableError),
+        (AwsServiceError("AccessDeniedException", "nope", 400), ParameterUnavailableError),
+        (AwsTransportError("connection refused"), ParameterUnavailableError),
     ],
 )
-def test_ssm_errors_are_classified(code, error):
-    ssm = client("ssm")
-    with Stubber(ssm) as stub:
-        stub.add_client_error("get_parameter", service_error_code=code, service_message="nope")
-        with pytest.raises(error, match=NAME):
-            SsmParameterSource(ssm, NAME).read()
+def test_ssm_errors_are_classified(failure, error):
+    with pytest.raises(error, match=NAME):
+        SsmParameterSource(FakeCaller(failure), NAME).read()
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        {},
+        {"Parameter": {"Value": "blue"}},
+        {"Parameter": {"Value": "blue", "Version": True}},
+        {"Parameter": 3},
+    ],
+)
+def test_an_answer_without_value_or_version_is_unavailable(answer):
+    with pytest.raises(ParameterUnavailableError, match="no value or version"):
+        SsmParameterSource(FakeCaller(answer), NAME).read()
 
 
 def test_the_ack_item_matches_the_workflow_contract():
-    dynamodb = client("dynamodb")
+    dynamodb = FakeCaller({})
     record = AckRecord(
         gateway_id="gw-a",
         parameter_name=NAME,
@@ -72,10 +85,12 @@ def test_the_ack_item_matches_the_workflow_contract():
         parameter_version=12,
         applied_at="2026-01-01T00:00:01+00:00",
     )
-    with Stubber(dynamodb) as stub:
-        stub.add_response(
-            "put_item",
-            {},
+
+    DynamoAckWriter(dynamodb, "acks").write(record)
+
+    assert dynamodb.calls == [
+        (
+            "PutItem",
             {
                 "TableName": "acks",
                 "Item": {
@@ -89,7 +104,7 @@ def test_the_ack_item_matches_the_workflow_contract():
                 },
             },
         )
-        DynamoAckWriter(dynamodb, "acks").write(record)
+    ]
 
 
 def test_an_error_is_written_and_truncated():
@@ -98,11 +113,13 @@ def test_an_error_is_written_and_truncated():
     assert "color" not in item
 
 
-def test_ack_write_failures_are_wrapped():
-    dynamodb = client("dynamodb")
-    with Stubber(dynamodb) as stub:
-        stub.add_client_error(
-            "put_item", service_error_code="ResourceNotFoundException", service_message="no table"
-        )
-        with pytest.raises(AckWriteError, match="ResourceNotFoundException"):
-            DynamoAckWriter(dynamodb, "acks").write(AckRecord("gw-a", NAME, "runtime", "t"))
+@pytest.mark.parametrize(
+    ("failure", "text"),
+    [
+        (AwsServiceError("ResourceNotFoundException", "no table", 400), "ResourceNotFoundException"),
+        (AwsTransportError("timed out"), "unreachable"),
+    ],
+)
+def test_ack_write_failures_are_wrapped(failure, text):
+    with pytest.raises(AckWriteError, match=text):
+        DynamoAckWriter(FakeCaller(failure), "acks").write(AckRecord("gw-a", NAME, "runtime", "t"))

@@ -53,8 +53,8 @@ def test_defaults_from_a_minimal_config():
         (("upstreams", "green"), "green alb", "upstreams.green"),
         (("domains", "live"), "myapp.com;", "domains.live"),
         (("nginx", "listen"), "80 default_server", "nginx.listen"),
-        (("nginx", "site_path"), "/etc/nginx/conf.d/x;y.conf", "nginx"),
-        (("nginx", "files_dir"), "relative/dir", "nginx"),
+        (("nginx", "site_path"), "/etc/nginx/conf.d/x;y.conf", "nginx.site_path"),
+        (("nginx", "files_dir"), "relative/dir", "nginx.files_dir"),
         (("nginx", "shared_dict_size"), "1g; x", "nginx.shared_dict_size"),
         (("mode",), "hot", "mode"),
         (("poll_seconds",), 0, "poll_seconds"),
@@ -90,3 +90,66 @@ def test_unreadable_and_malformed_files_name_the_file(tmp_path: Path):
     bad.write_text("domains: [unclosed\n")
     with pytest.raises(ConfigError, match="not valid YAML"):
         load_gateway_config(bad)
+
+
+def test_every_problem_is_reported_at_once():
+    # Given a config missing two required settings and with two wrongly typed ones
+    data = example()
+    del data["parameter_name"]
+    del data["domains"]
+    data["poll_seconds"] = "fast"
+    data["upstreams"]["keepalive"] = True
+
+    # When it is validated
+    with pytest.raises(ConfigError) as caught:
+        parse_gateway_config(data, "gateway.yaml")
+
+    # Then one error lists each field with what is wrong
+    problems = dict(caught.value.problems)
+    assert problems["parameter_name"] == "field required"
+    assert problems["domains"] == "field required"
+    assert problems["poll_seconds"] == "must be a number, not a string"
+    assert problems["upstreams.keepalive"] == "must be an integer, not a boolean"
+
+
+@pytest.mark.parametrize(
+    ("path", "value", "field", "message"),
+    [
+        (("nginx",), "fast", "nginx", "must be a mapping"),
+        (("nginx", "command"), [], "nginx.command", "non-empty list"),
+        (("nginx", "admin_port"), 70000, "nginx.admin_port", "at most 65535"),
+        (("aws", "ssm_endpoint_url"), "ftp://ssm", "aws.ssm_endpoint_url", "http(s)://"),
+        (("aws", "region"), "Europe", "aws.region", "eu-west-1"),
+        (("backoff_max_seconds",), 1, "backoff_max_seconds", "at least poll_seconds"),
+        (("nginx", "typo_setting"), 1, "nginx.typo_setting", "unknown setting"),
+    ],
+)
+def test_nested_and_cross_field_problems_name_the_field(path, value, field, message):
+    data = example()
+    target = data
+    for key in path[:-1]:
+        target = target[key]
+    target[path[-1]] = value
+
+    with pytest.raises(ConfigError) as caught:
+        parse_gateway_config(data, "gateway.yaml")
+
+    assert message in dict(caught.value.problems)[field]
+
+
+def test_a_file_that_is_not_a_mapping_is_refused(tmp_path: Path):
+    path = tmp_path / "gateway.yaml"
+    path.write_text("- just\n- a list\n")
+    with pytest.raises(ConfigError, match="expected a mapping of settings"):
+        load_gateway_config(path)
+
+
+def test_the_printed_config_reads_back_as_the_same_config():
+    # Given a valid config, printed as `bluegreen-gateway check-config` prints it
+    config = parse_gateway_config(example(), "gateway.yaml")
+    printed = config.to_json()
+
+    # Then the printout is plain JSON data that validates back to the same settings
+    assert printed["nginx"]["command"] == ["/usr/sbin/nginx"]
+    assert printed["mode"] == "runtime"
+    assert parse_gateway_config(printed, "printed.yaml") == config

@@ -191,7 +191,6 @@ class Gateway:
     dynamodb_proxy: FaultProxy
     ssm: Any  # direct moto clients, for the test's own puts and reads
     dynamodb: Any
-    session: boto3.session.Session
     agent: Agent | None = None
     _stop: threading.Event | None = None
     _thread: threading.Thread | None = None
@@ -270,7 +269,7 @@ class Gateway:
     # -- lifecycle -------------------------------------------------------------------------------
     def start_agent(self) -> Agent:
         assert self._thread is None, "agent already running"
-        self.agent = build_agent(self.config, session=self.session)
+        self.agent = build_agent(self.config)
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self.agent.run, args=(self._stop,), daemon=True)
         self._thread.start()
@@ -298,16 +297,8 @@ class Gateway:
         self.dynamodb_proxy.close()
 
 
-@pytest.fixture(scope="session")
-def boto_session() -> boto3.session.Session:
-    """Shared so that each agent's clients do not load the service models again."""
-    return boto3.session.Session()
-
-
 @pytest.fixture
-def make_gateway(
-    boto_session: boto3.session.Session, nginx_binary: str, backends: Backends, moto_url: str, tmp_path: Path
-) -> Iterator[Any]:
+def make_gateway(nginx_binary: str, backends: Backends, moto_url: str, tmp_path: Path) -> Iterator[Any]:
     """make_gateway(mode, initial="blue", start=True): a bootstrapped gateway with nginx and agent running."""
     created: list[Gateway] = []
     ssm = boto3.client("ssm", endpoint_url=moto_url, region_name=REGION)
@@ -351,11 +342,10 @@ def make_gateway(
             dynamodb_proxy=dynamodb_proxy,
             ssm=ssm,
             dynamodb=dynamodb,
-            session=boto_session,
         )
         created.append(gateway)
         if start:
-            build_agent(config, session=boto_session).bootstrap()
+            build_agent(config).bootstrap()
             gateway.start_nginx()
             gateway.start_agent()
             gateway.wait_ack(color=initial, parameter_version=1)
