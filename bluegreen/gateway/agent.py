@@ -33,6 +33,7 @@ from bluegreen.gateway.errors import (
 )
 from bluegreen.gateway.ssm_source import ParameterSource
 from bluegreen.gateway.state import AppliedState
+from bluegreen.gateway.upstreams import StaticUpstreams, UpstreamSource
 
 logger = logging.getLogger(__name__)
 
@@ -114,6 +115,8 @@ class Agent:
     applier: Applier
     acks: AckSink
     store: StateStoreLike
+    # The ALB addresses the applier renders; resolving them is reported, never a failed poll.
+    upstreams: UpstreamSource = field(default_factory=lambda: StaticUpstreams("", ""))
     now: Callable[[], str] = utc_now_iso
     rng: random.Random = field(default_factory=random.Random)
     state: AppliedState | None = None
@@ -123,7 +126,9 @@ class Agent:
     _startup_error: str | None = None
 
     def start(self) -> None:
-        """Load the persisted colour; the first poll re-asserts it even if SSM is unreachable."""
+        """Resolve the ALBs, load the persisted colour; the first poll re-asserts it even if SSM is
+        unreachable."""
+        self.upstreams.refresh()
         try:
             self.state = self.store.load()
         except StateError as exc:
@@ -197,7 +202,9 @@ class Agent:
 
     def _acknowledge(self, errors: list[str]) -> None:
         heartbeat = self.now()
-        reported = list(errors)
+        # DNS trouble is reported but does not count as a failed poll: backing off would only slow
+        # the next colour switch, and the last good ALB addresses keep serving.
+        reported = [*errors, *self.upstreams.problems()]
         if self._ack_outage is not None:
             outage = self._ack_outage
             reported.append(
@@ -257,6 +264,7 @@ class Agent:
     def run(self, stop: threading.Event) -> None:
         """Poll until `stop` is set. Never raises for a failure it can report and survive."""
         self.start()
+        self.upstreams.start(stop)
         while not stop.is_set():
             try:
                 result = self.poll_once()

@@ -68,14 +68,24 @@ class UpstreamsSettings:
     blue: str
     green: str
     keepalive: int = 32  # idle keep-alive connections per colour
+    # How often the agent re-resolves the ALB names (their IPs change); 0 leaves it to nginx, which
+    # resolves only when it loads its configuration.
+    resolve_seconds: float = 60.0
 
     @classmethod
     def read(cls, section: Section) -> UpstreamsSettings:
         rule = "must be host:port (letters, digits, '-' and '.'; nothing else)"
+        resolve_seconds = section.number("resolve_seconds", 60.0, ge=0, le=3600)
+        section.check(
+            resolve_seconds == 0 or resolve_seconds >= 0.2,
+            "resolve_seconds",
+            "must be 0 (off) or at least 0.2",
+        )
         settings = cls(
             blue=section.text("blue", pattern=ADDRESS, explain=rule),
             green=section.text("green", pattern=ADDRESS, explain=rule),
             keepalive=section.integer("keepalive", 32, ge=0, le=1024),
+            resolve_seconds=resolve_seconds,
         )
         section.refuse_unknown()
         return settings

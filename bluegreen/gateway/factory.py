@@ -17,16 +17,30 @@ from bluegreen.gateway.nginx_reload import ReloadApplier
 from bluegreen.gateway.nginx_runtime import RuntimeApplier
 from bluegreen.gateway.ssm_source import SsmParameterSource
 from bluegreen.gateway.state import StateStore
+from bluegreen.gateway.upstreams import (
+    Resolver,
+    ResolvingUpstreams,
+    StaticUpstreams,
+    UpstreamSource,
+    system_resolver,
+)
 
 USER_AGENT = "bluegreen-gateway"
 
 
-def build_applier(config: GatewayConfig) -> Applier:
+def build_upstreams(config: GatewayConfig, resolver: Resolver = system_resolver) -> UpstreamSource:
+    blue, green = config.upstreams.blue, config.upstreams.green
+    if config.upstreams.resolve_seconds == 0:
+        return StaticUpstreams(blue, green)
+    return ResolvingUpstreams(blue, green, config.upstreams.resolve_seconds, resolver)
+
+
+def build_applier(config: GatewayConfig, upstreams: UpstreamSource | None = None) -> Applier:
     commands = NginxCommands(config.nginx.command, config.nginx.command_timeout_seconds)
     admin = AdminClient(config.nginx.admin_port, config.nginx.admin_timeout_seconds)
     if config.mode is Mode.RUNTIME:
-        return RuntimeApplier(config, commands, admin)
-    return ReloadApplier(config, commands, admin, config.nginx.verify_timeout_seconds)
+        return RuntimeApplier(config, commands, admin, upstreams)
+    return ReloadApplier(config, commands, admin, config.nginx.verify_timeout_seconds, upstreams)
 
 
 def build_clients(
@@ -63,15 +77,18 @@ def build_agent(
     dynamodb: JsonCaller | None = None,
     applier: Applier | None = None,
     environ: Mapping[str, str] | None = None,
+    resolver: Resolver = system_resolver,
 ) -> Agent:
     if ssm is None or dynamodb is None:
         built_ssm, built_dynamodb = build_clients(config, environ)
         ssm = ssm or built_ssm
         dynamodb = dynamodb or built_dynamodb
+    upstreams = build_upstreams(config, resolver)
     return Agent(
         settings=AgentSettings.from_config(config),
         source=SsmParameterSource(ssm, config.parameter_name),
-        applier=applier or build_applier(config),
+        applier=applier or build_applier(config, upstreams),
         acks=DynamoAckWriter(dynamodb, config.ack_table),
         store=StateStore(config.state_file),
+        upstreams=upstreams,
     )

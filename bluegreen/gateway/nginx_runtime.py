@@ -20,6 +20,7 @@ from bluegreen.gateway.render import (
     render_runtime_site,
     template_text,
 )
+from bluegreen.gateway.upstreams import StaticUpstreams, UpstreamSource
 
 logger = logging.getLogger(__name__)
 
@@ -27,32 +28,44 @@ logger = logging.getLogger(__name__)
 class RuntimeApplier:
     mode = Mode.RUNTIME
 
-    def __init__(self, config: GatewayConfig, commands: NginxCommands, admin: AdminClient) -> None:
+    def __init__(
+        self,
+        config: GatewayConfig,
+        commands: NginxCommands,
+        admin: AdminClient,
+        upstreams: UpstreamSource | None = None,
+    ) -> None:
         self._config = config
         self._files = gateway_files(config)
         self._commands = commands
         self._admin = admin
-        # The config is immutable: render once, compare with the files on every poll.
-        self._site_text = render_runtime_site(config)
+        self._upstreams = upstreams or StaticUpstreams(config.upstreams.blue, config.upstreams.green)
         self._lua_text = template_text("bluegreen_switch.lua")
+
+    def _site_text(self) -> str:
+        return render_runtime_site(self._config, self._upstreams.servers())
 
     def render_files(self, color: Color) -> None:
         """Write every file nginx needs to start serving `color` (bootstrap; no nginx interaction)."""
         write_if_changed(self._files.default_path, render_default_color(color))
         write_if_changed(self._files.lua_path, self._lua_text)
-        write_if_changed(self._files.site_path, self._site_text)
+        write_if_changed(self._files.site_path, self._site_text())
 
     def _sync_structure(self, color: Color) -> None:
-        """Site and Lua files as the config says; a change there (new config or agent) needs a reload."""
+        """Site and Lua files as the config and the ALB addresses say; a change there needs a reload
+        (the shared dict, and so the colour, survives it)."""
         if read_text_or_none(self._files.default_path) is None:
             atomic_write_text(self._files.default_path, render_default_color(color))
         site = StagedFile(self._files.site_path)
         lua = StagedFile(self._files.lua_path)
-        changed = site.replace(self._site_text)
+        changed = site.replace(self._site_text())
         changed = lua.replace(self._lua_text) or changed
         if not changed:
             return
-        logger.warning("nginx include %s changed (config or agent upgrade): testing and reloading", site.path)
+        logger.warning(
+            "nginx include %s changed (ALB addresses, config or agent upgrade): testing and reloading",
+            site.path,
+        )
         try:
             self._commands.test()
         except ApplyError:

@@ -13,6 +13,7 @@ from pathlib import Path
 
 from bluegreen.colors import Color
 from bluegreen.gateway.config import GatewayConfig, Mode
+from bluegreen.gateway.upstreams import UpstreamServers
 
 PLACEHOLDER = re.compile(r"\{\{ *([a-z_]+) *\}\}")
 LUA_MODULE = "bluegreen_switch.lua"
@@ -64,11 +65,21 @@ def gateway_files(config: GatewayConfig) -> GatewayFiles:
     )
 
 
-def _common_values(config: GatewayConfig, template: str) -> dict[str, str]:
+def configured_servers(config: GatewayConfig) -> UpstreamServers:
+    """The upstreams as configured (host:port), before the agent has resolved them."""
+    return UpstreamServers.unresolved(config.upstreams.blue, config.upstreams.green)
+
+
+def _server_lines(servers: tuple[str, ...]) -> str:
+    return "\n".join(f"    server {server};" for server in servers)
+
+
+def _common_values(config: GatewayConfig, template: str, servers: UpstreamServers | None) -> dict[str, str]:
+    servers = servers or configured_servers(config)
     return {
         "template": template,
-        "blue_address": config.upstreams.blue,
-        "green_address": config.upstreams.green,
+        "blue_servers": _server_lines(servers.blue),
+        "green_servers": _server_lines(servers.green),
         "keepalive": str(config.upstreams.keepalive),
         "listen": config.nginx.listen,
         "live_host": config.domains.live,
@@ -77,10 +88,10 @@ def _common_values(config: GatewayConfig, template: str) -> dict[str, str]:
     }
 
 
-def render_runtime_site(config: GatewayConfig) -> str:
+def render_runtime_site(config: GatewayConfig, servers: UpstreamServers | None = None) -> str:
     """The runtime-mode site: structure only, the colour is not in it (it is in the dict / default file)."""
     template = "site-runtime.conf.tmpl"
-    values = _common_values(config, template)
+    values = _common_values(config, template, servers)
     values.update(
         files_dir=str(config.nginx.files_dir),
         default_file=str(gateway_files(config).default_path),
@@ -98,15 +109,17 @@ def render_default_color(color: Color) -> str:
     )
 
 
-def render_reload_site(config: GatewayConfig, live: Color) -> str:
+def render_reload_site(config: GatewayConfig, live: Color, servers: UpstreamServers | None = None) -> str:
     template = "site-reload.conf.tmpl"
-    values = _common_values(config, template)
+    values = _common_values(config, template, servers)
     values.update(live_color=live.value, idle_color=live.other().value)
     return render_template(template, values)
 
 
-def render_site(config: GatewayConfig, live: Color) -> str:
-    return render_runtime_site(config) if config.mode is Mode.RUNTIME else render_reload_site(config, live)
+def render_site(config: GatewayConfig, live: Color, servers: UpstreamServers | None = None) -> str:
+    if config.mode is Mode.RUNTIME:
+        return render_runtime_site(config, servers)
+    return render_reload_site(config, live, servers)
 
 
 def render_main_conf(

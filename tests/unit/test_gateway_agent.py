@@ -23,6 +23,7 @@ from bluegreen.gateway.errors import (
 )
 from bluegreen.gateway.ssm_source import ParameterReading
 from bluegreen.gateway.state import AppliedState
+from bluegreen.gateway.upstreams import ResolvingUpstreams
 
 PARAMETER = "/bluegreen/myapp/prod/active-color"
 SETTINGS = AgentSettings(
@@ -383,3 +384,25 @@ def test_run_survives_an_unexpected_error_and_stops_on_request():
     # Then it kept polling (and backing off) instead of dying, and stopped when asked
     assert agent.failures >= 3
     assert not thread.is_alive()
+
+
+def test_dns_trouble_is_acknowledged_but_never_slows_the_polls():
+    # Given ALB names that do not resolve (the last addresses keep serving)
+    def broken_dns(host: str, port: int) -> list[str]:
+        raise OSError("Temporary failure in name resolution")
+
+    upstreams = ResolvingUpstreams("blue-alb:80", "green-alb:80", 60, broken_dns)
+    agent, _, applier, acks, _ = make_agent(upstreams=upstreams)
+    agent.start()
+
+    # When the agent polls
+    result = agent.poll_once()
+
+    # Then the colour is applied, the ack names the DNS problem, and the next poll is not backed off
+    assert applier.calls == [(Color.BLUE, 1)]
+    assert result.errors == []
+    assert agent.failures == 0
+    assert result.delay <= SETTINGS.poll_seconds
+    assert acks.last.error is not None
+    assert "cannot resolve the blue upstream blue-alb" in acks.last.error
+    assert acks.last.color == "blue"

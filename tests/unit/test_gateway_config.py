@@ -153,3 +153,15 @@ def test_the_printed_config_reads_back_as_the_same_config():
     assert printed["nginx"]["command"] == ["/usr/sbin/nginx"]
     assert printed["mode"] == "runtime"
     assert parse_gateway_config(printed, "printed.yaml") == config
+
+
+@pytest.mark.parametrize(("value", "valid"), [(0, True), (0.2, True), (60, True), (0.1, False), (-1, False)])
+def test_resolve_seconds_is_off_or_at_least_a_fifth_of_a_second(value, valid):
+    data = example()
+    data["upstreams"]["resolve_seconds"] = value
+    if valid:
+        assert parse_gateway_config(data, "gateway.yaml").upstreams.resolve_seconds == value
+    else:
+        with pytest.raises(ConfigError) as caught:
+            parse_gateway_config(data, "gateway.yaml")
+        assert "upstreams.resolve_seconds" in dict(caught.value.problems)

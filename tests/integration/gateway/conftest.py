@@ -37,6 +37,7 @@ from bluegreen.gateway.harness import (
     lua_modules_present,
     wait_until,
 )
+from bluegreen.gateway.upstreams import Resolver, system_resolver
 
 POLL_SECONDS = 0.2
 BACKOFF_MAX_SECONDS = 0.8
@@ -191,6 +192,7 @@ class Gateway:
     dynamodb_proxy: FaultProxy
     ssm: Any  # direct moto clients, for the test's own puts and reads
     dynamodb: Any
+    resolver: Resolver = system_resolver
     agent: Agent | None = None
     _stop: threading.Event | None = None
     _thread: threading.Thread | None = None
@@ -269,7 +271,7 @@ class Gateway:
     # -- lifecycle -------------------------------------------------------------------------------
     def start_agent(self) -> Agent:
         assert self._thread is None, "agent already running"
-        self.agent = build_agent(self.config)
+        self.agent = build_agent(self.config, resolver=self.resolver)
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self.agent.run, args=(self._stop,), daemon=True)
         self._thread.start()
@@ -299,12 +301,19 @@ class Gateway:
 
 @pytest.fixture
 def make_gateway(nginx_binary: str, backends: Backends, moto_url: str, tmp_path: Path) -> Iterator[Any]:
-    """make_gateway(mode, initial="blue", start=True): a bootstrapped gateway with nginx and agent running."""
+    """make_gateway(mode, initial="blue", start=True, upstreams=None, resolver=system_resolver): a
+    bootstrapped gateway with nginx and agent running (`upstreams` overrides config keys)."""
     created: list[Gateway] = []
     ssm = boto3.client("ssm", endpoint_url=moto_url, region_name=REGION)
     dynamodb = boto3.client("dynamodb", endpoint_url=moto_url, region_name=REGION)
 
-    def make(mode: str, initial: str = "blue", start: bool = True) -> Gateway:
+    def make(
+        mode: str,
+        initial: str = "blue",
+        start: bool = True,
+        upstreams: dict[str, Any] | None = None,
+        resolver: Resolver = system_resolver,
+    ) -> Gateway:
         suffix = uuid.uuid4().hex[:8]
         parameter = f"/bluegreen/test-{suffix}/prod/active-color"
         table = f"gateway-acks-{suffix}"
@@ -330,6 +339,7 @@ def make_gateway(nginx_binary: str, backends: Backends, moto_url: str, tmp_path:
             poll_seconds=POLL_SECONDS,
             backoff_max_seconds=BACKOFF_MAX_SECONDS,
         )
+        data["upstreams"].update(upstreams or {})
         config_path = layout.root / "gateway.yaml"
         config_path.write_text(yaml.safe_dump(data), encoding="utf-8")
         config = parse_gateway_config(data, str(config_path))
@@ -342,10 +352,11 @@ def make_gateway(nginx_binary: str, backends: Backends, moto_url: str, tmp_path:
             dynamodb_proxy=dynamodb_proxy,
             ssm=ssm,
             dynamodb=dynamodb,
+            resolver=resolver,
         )
         created.append(gateway)
         if start:
-            build_agent(config).bootstrap()
+            build_agent(config, resolver=resolver).bootstrap()
             gateway.start_nginx()
             gateway.start_agent()
             gateway.wait_ack(color=initial, parameter_version=1)
