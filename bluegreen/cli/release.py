@@ -6,7 +6,7 @@ and `watch` exit with a code a pipeline can branch on:
 
   0  succeeded: switched and baked          2  rejected, or the approval timed out
   1  failed, refused, stopped or unknown    3  rolled back after an alarm
-  4  still running when --timeout passed
+  4  still running when --timeout passed     64 usage error (bluegreen.cli.main), nothing started
 """
 
 from __future__ import annotations
