@@ -61,19 +61,56 @@ class DomainsSettings:
         return cls(live=live, preprod=preprod)
 
 
+# Debian/Ubuntu's bundle (package ca-certificates); Amazon Linux: /etc/pki/tls/certs/ca-bundle.crt.
+DEFAULT_TRUSTED_CA_FILE = Path("/etc/ssl/certs/ca-certificates.crt")
+
+
+@dataclass(frozen=True)
+class UpstreamTlsSettings:
+    """HTTPS from nginx to the ALBs (`upstreams.tls`), certificate verified; off by default (plain HTTP)."""
+
+    enabled: bool = False
+    # SNI name and the name the ALB's certificate must hold, the same for both colours (the ALBs
+    # present the app's certificate, not their own DNS name). None: `domains.live` (set at read).
+    server_name: str | None = None
+    trusted_ca_file: Path = DEFAULT_TRUSTED_CA_FILE  # PEM bundle nginx verifies the ALBs' chain against
+    verify: bool = True  # false only in a lab: the connection is encrypted but anyone can answer
+
+    @classmethod
+    def read(cls, section: Section, *, default_server_name: str) -> UpstreamTlsSettings:
+        settings = cls(
+            enabled=section.boolean("enabled", False),
+            server_name=section.text(
+                "server_name",
+                default_server_name,
+                pattern=HOSTNAME,
+                max_length=253,
+                explain="must be a host name (letters, digits, '-' and '.')",
+            ),
+            trusted_ca_file=section.absolute_path(
+                "trusted_ca_file", DEFAULT_TRUSTED_CA_FILE, pattern=ABSOLUTE_PATH, explain=_PATH_RULE
+            ),
+            verify=section.boolean("verify", True),
+        )
+        section.refuse_unknown()
+        return settings
+
+
 @dataclass(frozen=True)
 class UpstreamsSettings:
-    """The ALB of each colour, as host:port (plain HTTP from the gateway to the ALB)."""
+    """The ALB of each colour, as host:port (plain HTTP from the gateway to the ALB unless `tls`)."""
 
     blue: str
     green: str
-    keepalive: int = 32  # idle keep-alive connections per colour
+    keepalive: int = 32  # idle keep-alive connections per colour (TLS connections too)
     # How often the agent re-resolves the ALB names (their IPs change); 0 leaves it to nginx, which
     # resolves only when it loads its configuration.
     resolve_seconds: float = 60.0
+    tls: UpstreamTlsSettings = field(default_factory=UpstreamTlsSettings)
 
     @classmethod
-    def read(cls, section: Section) -> UpstreamsSettings:
+    def read(cls, section: Section, *, live_host: str = "") -> UpstreamsSettings:
+        """`live_host` (domains.live) is the default TLS server name."""
         rule = "must be host:port (letters, digits, '-' and '.'; nothing else)"
         resolve_seconds = section.number("resolve_seconds", 60.0, ge=0, le=3600)
         section.check(
@@ -86,7 +123,15 @@ class UpstreamsSettings:
             green=section.text("green", pattern=ADDRESS, explain=rule),
             keepalive=section.integer("keepalive", 32, ge=0, le=1024),
             resolve_seconds=resolve_seconds,
+            tls=UpstreamTlsSettings.read(section.section("tls"), default_server_name=live_host),
         )
+        for name in ("blue", "green"):
+            address = getattr(settings, name)
+            section.check(
+                not settings.tls.enabled or not address or ":" in address,
+                name,
+                "needs an explicit port with upstreams.tls.enabled (an HTTPS listener, usually :443)",
+            )
         section.refuse_unknown()
         return settings
 
@@ -187,6 +232,7 @@ class GatewayConfig:
             "backoff_max_seconds",
             "backoff_max_seconds must be at least poll_seconds",
         )
+        domains = DomainsSettings.read(section.section("domains", required=True))
         config = cls(
             gateway_id=section.text(
                 "gateway_id",
@@ -221,8 +267,10 @@ class GatewayConfig:
                 pattern=r"DEBUG|INFO|WARNING|ERROR",
                 explain="must be DEBUG, INFO, WARNING or ERROR",
             ),
-            domains=DomainsSettings.read(section.section("domains", required=True)),
-            upstreams=UpstreamsSettings.read(section.section("upstreams", required=True)),
+            domains=domains,
+            upstreams=UpstreamsSettings.read(
+                section.section("upstreams", required=True), live_host=domains.live
+            ),
             nginx=NginxSettings.read(section.section("nginx")),
             aws=AwsSettings.read(section.section("aws")),
         )

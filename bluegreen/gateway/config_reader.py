@@ -144,6 +144,16 @@ class Section:
             return default
         return value
 
+    def boolean(self, name: str, default: bool) -> bool:
+        """A YAML `true` / `false`; strings such as "yes" or "off" and numbers are refused."""
+        present, value = self._take(name, default)
+        if not present:
+            return bool(value)
+        if not isinstance(value, bool):
+            self.problem(name, f"must be true or false, not {_type_name(value)}")
+            return default
+        return value
+
     def choice(self, name: str, enum: type[EnumT], default: EnumT) -> EnumT:
         present, value = self._take(name, default)
         if not present:

@@ -169,14 +169,22 @@ http {{
     proxy_temp_path {root}/temp/proxy;
     fastcgi_temp_path {root}/temp/fastcgi;
     uwsgi_temp_path {root}/temp/uwsgi;
-    scgi_temp_path {root}/temp/scgi;
+    scgi_temp_path {root}/temp/scgi;{tls}
     server {{
-        listen 127.0.0.1:{blue};
-        location / {{ default_type text/plain; add_header X-Color blue always; return 200 "blue\\n"; }}
+        listen 127.0.0.1:{blue}{ssl};
+        location / {{
+            default_type text/plain;
+            add_header X-Color blue always;{tls_header}
+            return 200 "blue\\n";
+        }}
     }}
     server {{
-        listen 127.0.0.1:{green};
-        location / {{ default_type text/plain; add_header X-Color green always; return 200 "green\\n"; }}
+        listen 127.0.0.1:{green}{ssl};
+        location / {{
+            default_type text/plain;
+            add_header X-Color green always;{tls_header}
+            return 200 "green\\n";
+        }}
     }}
 }}
 """
@@ -187,28 +195,66 @@ def _user_line() -> str:
     return f"user {user};" if user else ""
 
 
+@dataclass(frozen=True)
+class TlsFiles:
+    """A PEM certificate (leaf first, then any intermediates) and its private key, for `Backends`.
+
+    `bluegreen.gateway.harness_tls` makes a test CA and certificates (it needs `cryptography`, which
+    this module does not import: the harness stays importable wherever nginx is)."""
+
+    certificate: Path
+    key: Path
+
+
+# What the client negotiated ("TLSv1.3 myapp.com"), so a test sees that TLS and the SNI name arrived.
+_TLS_HEADER = '\n            add_header X-Tls "$ssl_protocol $ssl_server_name" always;'
+
+
+def _tls_lines(tls: TlsFiles | None) -> str:
+    if tls is None:
+        return ""
+    return (
+        f"\n    ssl_certificate {tls.certificate};"
+        f"\n    ssl_certificate_key {tls.key};"
+        "\n    ssl_protocols TLSv1.2 TLSv1.3;"
+    )
+
+
 @dataclass
 class Backends:
-    """Stand-ins for the blue and green ALBs: a second nginx answering with its colour (X-Color, body)."""
+    """Stand-ins for the blue and green ALBs: a second nginx answering with its colour (X-Color, body).
+
+    With `tls`, both colours listen with `ssl` and present that certificate, like ALBs with an HTTPS
+    listener and the app's certificate."""
 
     nginx: NginxProcess
     blue_port: int
     green_port: int
+    tls: TlsFiles | None = None
 
     @classmethod
-    def start(cls, binary: str, root: Path) -> Backends:
+    def start(cls, binary: str, root: Path, *, tls: TlsFiles | None = None) -> Backends:
         root.mkdir(parents=True, exist_ok=True)
         (root / "temp").mkdir(exist_ok=True)
         blue, green = free_port(), free_port()
         conf = root / "backends.conf"
         conf.write_text(
-            BACKENDS_CONF.format(root=root, blue=blue, green=green, user=_user_line()), encoding="utf-8"
+            BACKENDS_CONF.format(
+                root=root,
+                blue=blue,
+                green=green,
+                user=_user_line(),
+                tls=_tls_lines(tls),
+                ssl=" ssl" if tls else "",
+                tls_header=_TLS_HEADER if tls else "",
+            ),
+            encoding="utf-8",
         )
         process = NginxProcess(binary, root, conf)
         process.pid_path = root / "backends.pid"
         process.start(ready_port=green)
         wait_until(lambda: port_open(blue), what="blue backend")
-        return cls(process, blue, green)
+        return cls(process, blue, green, tls)
 
     def stop(self) -> None:
         self.nginx.stop()

@@ -74,6 +74,27 @@ def _server_lines(servers: tuple[str, ...]) -> str:
     return "\n".join(f"    server {server};" for server in servers)
 
 
+def _upstream_tls_lines(config: GatewayConfig) -> str:
+    """The `proxy_ssl_*` directives of a proxied location, each on its own line, or "" without TLS.
+
+    The templates put `{{ upstream_tls }}` at the end of the location's last directive, so with TLS
+    off the rendered file is byte for byte what it was before TLS existed (no stray blank line).
+    """
+    tls = config.upstreams.tls
+    if not tls.enabled:
+        return ""
+    directives = (
+        "proxy_ssl_server_name on;",
+        f"proxy_ssl_name {tls.server_name or config.domains.live};",
+        f"proxy_ssl_verify {'on' if tls.verify else 'off'};",
+        "proxy_ssl_verify_depth 3;",
+        f"proxy_ssl_trusted_certificate {tls.trusted_ca_file};",
+        "proxy_ssl_session_reuse on;",
+        "proxy_ssl_protocols TLSv1.2 TLSv1.3;",
+    )
+    return "".join(f"\n        {directive}" for directive in directives)
+
+
 def _common_values(config: GatewayConfig, template: str, servers: UpstreamServers | None) -> dict[str, str]:
     servers = servers or configured_servers(config)
     return {
@@ -81,6 +102,8 @@ def _common_values(config: GatewayConfig, template: str, servers: UpstreamServer
         "blue_servers": _server_lines(servers.blue),
         "green_servers": _server_lines(servers.green),
         "keepalive": str(config.upstreams.keepalive),
+        "upstream_scheme": "https" if config.upstreams.tls.enabled else "http",
+        "upstream_tls": _upstream_tls_lines(config),
         "listen": config.nginx.listen,
         "live_host": config.domains.live,
         "preprod_host": config.domains.preprod,

@@ -165,3 +165,118 @@ def test_resolve_seconds_is_off_or_at_least_a_fifth_of_a_second(value, valid):
         with pytest.raises(ConfigError) as caught:
             parse_gateway_config(data, "gateway.yaml")
         assert "upstreams.resolve_seconds" in dict(caught.value.problems)
+
+
+# -- upstreams.tls ---------------------------------------------------------------------------------
+
+
+def test_tls_to_the_albs_is_off_by_default_and_names_the_live_host():
+    # Given the packaged example, whose tls section is commented out
+    data = example()
+
+    # When it is validated
+    tls = parse_gateway_config(data, "gateway.yaml").upstreams.tls
+
+    # Then TLS is off, and if turned on would verify the live host's name against the Debian CA bundle
+    assert tls.enabled is False
+    assert tls.server_name == data["domains"]["live"]
+    assert tls.trusted_ca_file == Path("/etc/ssl/certs/ca-certificates.crt")
+    assert tls.verify is True
+
+
+def test_tls_settings_are_read():
+    # Given TLS turned on with every setting spelled out (Amazon Linux's CA bundle)
+    data = example()
+    data["upstreams"]["blue"] = "blue-alb.internal:443"
+    data["upstreams"]["green"] = "green-alb.internal:443"
+    data["upstreams"]["tls"] = {
+        "enabled": True,
+        "server_name": "www.myapp.com",
+        "trusted_ca_file": "/etc/pki/tls/certs/ca-bundle.crt",
+        "verify": False,
+    }
+
+    # When it is validated
+    tls = parse_gateway_config(data, "gateway.yaml").upstreams.tls
+
+    # Then each setting is taken as given
+    assert tls.enabled is True
+    assert tls.server_name == "www.myapp.com"
+    assert tls.trusted_ca_file == Path("/etc/pki/tls/certs/ca-bundle.crt")
+    assert tls.verify is False
+
+
+@pytest.mark.parametrize(
+    ("tls", "field", "message"),
+    [
+        ({"enabled": "yes"}, "upstreams.tls.enabled", "must be true or false, not a string"),
+        ({"enabled": 1}, "upstreams.tls.enabled", "must be true or false, not an integer"),
+        ({"verify": "off"}, "upstreams.tls.verify", "must be true or false, not a string"),
+        ({"server_name": "myapp.com; return 200"}, "upstreams.tls.server_name", "must be a host name"),
+        ({"server_name": "*.myapp.com"}, "upstreams.tls.server_name", "must be a host name"),
+        ({"trusted_ca_file": "ca.pem"}, "upstreams.tls.trusted_ca_file", "must be an absolute path"),
+        ({"trusted_ca_file": "/etc/ssl/ca.pem; x"}, "upstreams.tls.trusted_ca_file", "must be an absolute"),
+        ({"sni": "myapp.com"}, "upstreams.tls.sni", "unknown setting"),
+    ],
+)
+def test_bad_tls_settings_are_refused_naming_the_field_and_the_file(tls, field, message):
+    # Given an otherwise valid config with one bad TLS setting
+    data = example()
+    data["upstreams"]["tls"] = tls
+
+    # When it is validated
+    with pytest.raises(ConfigError) as caught:
+        parse_gateway_config(data, "/etc/bluegreen-gateway/gateway.yaml")
+
+    # Then the error names the file and the full field path
+    assert caught.value.source == "/etc/bluegreen-gateway/gateway.yaml"
+    assert message in dict(caught.value.problems)[field]
+
+
+def test_a_tls_section_that_is_not_a_mapping_is_refused():
+    # Given `tls: true` instead of a mapping
+    data = example()
+    data["upstreams"]["tls"] = True
+
+    # When it is validated
+    with pytest.raises(ConfigError) as caught:
+        parse_gateway_config(data, "gateway.yaml")
+
+    # Then the section itself is named
+    assert "must be a mapping of settings" in dict(caught.value.problems)["upstreams.tls"]
+
+
+def test_with_tls_the_alb_addresses_need_an_explicit_port():
+    # Given TLS turned on and a blue ALB without a port (which would mean port 80)
+    data = example()
+    data["upstreams"]["blue"] = "blue-alb.internal"
+    data["upstreams"]["green"] = "green-alb.internal:443"
+    data["upstreams"]["tls"] = {"enabled": True}
+
+    # When it is validated
+    with pytest.raises(ConfigError) as caught:
+        parse_gateway_config(data, "gateway.yaml")
+
+    # Then only blue is refused, asking for the HTTPS listener's port
+    problems = dict(caught.value.problems)
+    assert "explicit port" in problems["upstreams.blue"]
+    assert "upstreams.green" not in problems
+
+
+def test_the_printed_config_with_tls_reads_back_as_the_same_config():
+    # Given a config with TLS on, printed as `bluegreen-gateway check-config` prints it
+    data = example()
+    data["upstreams"]["tls"] = {"enabled": True, "trusted_ca_file": "/etc/pki/tls/certs/ca-bundle.crt"}
+    config = parse_gateway_config(data, "gateway.yaml")
+
+    # When the printout is validated again
+    printed = config.to_json()
+
+    # Then it is plain data (the resolved server name included) and the same settings
+    assert printed["upstreams"]["tls"] == {
+        "enabled": True,
+        "server_name": data["domains"]["live"],
+        "trusted_ca_file": "/etc/pki/tls/certs/ca-bundle.crt",
+        "verify": True,
+    }
+    assert parse_gateway_config(printed, "printed.yaml") == config

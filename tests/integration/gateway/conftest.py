@@ -37,6 +37,7 @@ from bluegreen.gateway.harness import (
     lua_modules_present,
     wait_until,
 )
+from bluegreen.gateway.harness_tls import CertificateAuthority
 from bluegreen.gateway.upstreams import Resolver, system_resolver
 
 POLL_SECONDS = 0.2
@@ -93,6 +94,24 @@ def moto_url() -> Iterator[str]:
 @pytest.fixture(scope="session")
 def backends(nginx_binary: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Backends]:
     started = Backends.start(nginx_binary, tmp_path_factory.mktemp("backends"))
+    yield started
+    started.stop()
+
+
+@pytest.fixture(scope="session")
+def alb_ca(tmp_path_factory: pytest.TempPathFactory) -> CertificateAuthority:
+    """The test CA that signed the TLS backends' certificate (what a gateway's `trusted_ca_file` trusts)."""
+    return CertificateAuthority.create(tmp_path_factory.mktemp("alb-ca"))
+
+
+@pytest.fixture(scope="session")
+def tls_backends(
+    nginx_binary: str, alb_ca: CertificateAuthority, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Backends]:
+    """Blue and green "ALBs" with an HTTPS listener and the app's certificate (myapp.com, by alb_ca)."""
+    root = tmp_path_factory.mktemp("tls-backends")
+    certificate = alb_ca.issue(root / "tls", ["myapp.com"])
+    started = Backends.start(nginx_binary, root, tls=certificate)
     yield started
     started.stop()
 
@@ -302,7 +321,8 @@ class Gateway:
 @pytest.fixture
 def make_gateway(nginx_binary: str, backends: Backends, moto_url: str, tmp_path: Path) -> Iterator[Any]:
     """make_gateway(mode, initial="blue", start=True, upstreams=None, resolver=system_resolver): a
-    bootstrapped gateway with nginx and agent running (`upstreams` overrides config keys)."""
+    bootstrapped gateway with nginx and agent running (`upstreams` overrides config keys: e.g. the
+    `tls_backends` ports and a `tls` mapping)."""
     created: list[Gateway] = []
     ssm = boto3.client("ssm", endpoint_url=moto_url, region_name=REGION)
     dynamodb = boto3.client("dynamodb", endpoint_url=moto_url, region_name=REGION)
