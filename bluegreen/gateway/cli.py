@@ -4,7 +4,8 @@ bluegreen-gateway [--config FILE] run            poll until SIGTERM (the systemd
 bluegreen-gateway [--config FILE] once           one poll, exit 0 when healthy
 bluegreen-gateway [--config FILE] render         write the nginx files for the persisted colour
                                                  (or the parameter's, read once) before nginx starts
-bluegreen-gateway [--config FILE] check-config   validate the config and print it
+bluegreen-gateway [--config FILE] check-config   validate the config, print it, and check this host
+                                                 (nginx binary, directories, TLS CA bundle); exit 2 if not
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from bluegreen.gateway.aws import AwsError
 from bluegreen.gateway.config import DEFAULT_CONFIG_PATH, GatewayConfig, load_gateway_config
 from bluegreen.gateway.errors import GatewayAgentError
 from bluegreen.gateway.factory import build_agent
+from bluegreen.gateway.preflight import host_problems
 
 logger = logging.getLogger("bluegreen.gateway")
 
@@ -99,7 +101,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_CONFIG
     if args.command == "check-config":
         print(json.dumps(config.to_json(), indent=2, sort_keys=True))
-        return EXIT_OK
+        problems = host_problems(config)
+        for field, problem in problems:
+            print(f"bluegreen-gateway: {args.config}: {field}: {problem}", file=sys.stderr)
+        return EXIT_CONFIG if problems else EXIT_OK
     _configure_logging(config)
     if args.command == "run":
         return _run_forever(config)
