@@ -19,6 +19,16 @@ def example() -> dict[str, Any]:
     return data
 
 
+def example_with(path: tuple[str, ...], value: Any) -> dict[str, Any]:
+    """The example with the setting at `path` (keys from the top) set to `value`."""
+    data = example()
+    target = data
+    for key in path[:-1]:
+        target = target[key]
+    target[path[-1]] = value
+    return data
+
+
 def test_the_packaged_example_is_valid(tmp_path: Path):
     path = tmp_path / "gateway.yaml"
     path.write_text(yaml.safe_dump(example()))
@@ -63,11 +73,7 @@ def test_defaults_from_a_minimal_config():
     ],
 )
 def test_bad_values_are_refused_naming_field_and_file(path, value, field):
-    data = example()
-    target = data
-    for key in path[:-1]:
-        target = target[key]
-    target[path[-1]] = value
+    data = example_with(path, value)
 
     with pytest.raises(ConfigError) as caught:
         parse_gateway_config(data, "/etc/bluegreen-gateway/gateway.yaml")
@@ -125,11 +131,7 @@ def test_every_problem_is_reported_at_once():
     ],
 )
 def test_nested_and_cross_field_problems_name_the_field(path, value, field, message):
-    data = example()
-    target = data
-    for key in path[:-1]:
-        target = target[key]
-    target[path[-1]] = value
+    data = example_with(path, value)
 
     with pytest.raises(ConfigError) as caught:
         parse_gateway_config(data, "gateway.yaml")
