@@ -23,7 +23,7 @@ help:
 $(STAMP): pyproject.toml
 	@test -x $(PY) || python3 -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
-	$(PY) -m pip install -q -e '.[cdk,dev]'
+	$(PY) -m pip install -q -e '.[release,cdk,dev]'
 	@touch $@
 
 $(SYSTEM_STAMP): scripts/install_system_deps.sh

@@ -4,7 +4,7 @@
 
 Third-party packages come from PyPI as cp312 manylinux x86_64 wheels (`pip --target --platform`),
 matching the python3.12 x86_64 runtime in stacks/lambda_defaults.py. They are reinstalled only
-when the dependency list (pyproject's [project].dependencies) or the pip options change: a hash
+when the dependency list (pyproject's dependencies and `release` extra) or the pip options change: a hash
 of both is kept next to the asset, so a second run only refreshes our own code (bluegreen/,
 lambdas/, config/), which takes well under a second.
 
@@ -42,10 +42,11 @@ IGNORED = shutil.ignore_patterns("__pycache__", "*.pyc", ".mypy_cache", ".pytest
 
 
 def runtime_dependencies(pyproject: Path) -> list[str]:
-    """The runtime requirements, as pyproject.toml declares them."""
+    """The Lambdas' requirements, as pyproject.toml declares them: the base install plus `release`."""
     with pyproject.open("rb") as handle:
         project = tomllib.load(handle)["project"]
-    return sorted(str(requirement) for requirement in project["dependencies"])
+    requirements = [*project["dependencies"], *project["optional-dependencies"]["release"]]
+    return sorted({str(requirement) for requirement in requirements})
 
 
 def dependencies_hash(requirements: Sequence[str]) -> str:
