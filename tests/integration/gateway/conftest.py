@@ -252,6 +252,18 @@ class Gateway:
 
         wait_until(serving, timeout=timeout, what=f"live={live} preprod={preprod}")
 
+    def wait_bodies(self, live: str, preprod: str, timeout: float = 10.0, in_a_row: int = 5) -> None:
+        """Wait until `in_a_row` fresh requests on each host all get these bodies.
+
+        After a reload, old nginx workers may take a few more new connections until they handle
+        the signal to stop; one matching answer does not mean every next one matches.
+        """
+
+        def settled() -> bool:
+            return all(self.live().body == live and self.preprod().body == preprod for _ in range(in_a_row))
+
+        wait_until(settled, timeout=timeout, what=f"bodies live={live!r} preprod={preprod!r}")
+
     # -- the acknowledgement ---------------------------------------------------------------------
     def ack(self) -> dict[str, Any] | None:
         item = self.dynamodb.get_item(

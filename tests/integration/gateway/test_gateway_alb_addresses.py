@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from bluegreen.gateway.harness import Backends, wait_until
+from bluegreen.gateway.harness import Backends
 
 pytestmark = pytest.mark.nginx
 
@@ -85,8 +85,7 @@ def test_the_gateway_follows_an_alb_to_its_new_addresses_and_keeps_them_when_dns
     dns.table["blue-alb.test"] = ["127.0.0.2"]
 
     # Then live traffic reaches the ALB at its new address, preprod is untouched, no error is reported
-    wait_until(lambda: gateway.live().body == "moved\n", timeout=10, what="live traffic on the moved ALB")
-    assert gateway.preprod().color == "green"
+    gateway.wait_bodies(live="moved\n", preprod="green\n")
     assert f"server 127.0.0.2:{backends.blue_port};" in gateway.layout.site_path.read_text()
     assert "error" not in gateway.wait_ack(color="blue", parameter_version=1)
 
@@ -96,10 +95,10 @@ def test_the_gateway_follows_an_alb_to_its_new_addresses_and_keeps_them_when_dns
     # Then the gateway keeps the last addresses, says so in its acknowledgement, and keeps switching
     ack = gateway.wait_ack(error="cannot resolve the blue upstream blue-alb.test")
     assert f"still using 127.0.0.2:{backends.blue_port}" in ack["error"]
-    assert gateway.live().body == "moved\n"
+    gateway.wait_bodies(live="moved\n", preprod="green\n")
     version = gateway.put("green")
     gateway.wait_serving(live="green")
     gateway.wait_ack(color="green", parameter_version=version)
-    assert gateway.preprod().body == "moved\n"
+    gateway.wait_bodies(live="green\n", preprod="moved\n")
     assert gateway.agent is not None
     assert gateway.agent.failures == 0  # DNS trouble never slows the polls down

@@ -64,8 +64,7 @@ def test_live_and_preprod_reach_the_albs_over_verified_tls_and_a_switch_follows(
     gateway.wait_serving(live="blue")
 
     # Then live reaches the active colour and preprod the idle one, over TLS with the app's name as SNI
-    assert gateway.live().body == "blue\n"
-    assert gateway.preprod().body == "green\n"
+    gateway.wait_bodies(live="blue\n", preprod="green\n")
     port = gateway.layout.listen_port
     for host in ("myapp.com", "preprod.myapp.com"):
         negotiated = tls_header(port, host)
@@ -78,8 +77,7 @@ def test_live_and_preprod_reach_the_albs_over_verified_tls_and_a_switch_follows(
     # Then both hosts follow, still over verified TLS
     gateway.wait_serving(live="green")
     gateway.wait_ack(color="green", parameter_version=version, error=None)
-    assert gateway.live().body == "green\n"
-    assert gateway.preprod().body == "blue\n"
+    gateway.wait_bodies(live="green\n", preprod="blue\n")
     assert "upstream SSL" not in error_log(gateway)
 
 
