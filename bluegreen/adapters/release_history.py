@@ -1,28 +1,32 @@
 """Recent release records of an app/environment, newest first.
 
-A Scan with a filter: the releases table holds a few items per release, and `bluegreen history`
-is an operator's occasional read. If the table grows large, a GSI on (app#environment, created_at)
-would make this a Query; the records already carry both attributes.
+A Query on the releases table's `History` index (partition `history_key` = "<app>#<environment>",
+sort `created_at`, ISO-8601 UTC), so `bluegreen history` reads only the records it shows however
+large the table grows. `ReleaseStore.create_record` writes `history_key` on every release record.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from boto3.dynamodb.conditions import Attr
+from boto3.dynamodb.conditions import Key
 
-from bluegreen.adapters.release_store import from_item_value
+from bluegreen.adapters.release_store import HISTORY_INDEX, HISTORY_KEY, from_item_value, history_key
 
 
-def list_records(table: Any, app: str, environment: str) -> list[dict[str, Any]]:
-    """Every release record of `app`/`environment`, newest first (by `created_at`)."""
-    condition = Attr("pk").begins_with("RELEASE#") & Attr("app").eq(app) & Attr("environment").eq(environment)
-    kwargs: dict[str, Any] = {"FilterExpression": condition}
+def list_records(table: Any, app: str, environment: str, limit: int) -> list[dict[str, Any]]:
+    """The `limit` newest release records of `app`/`environment`, newest first (by `created_at`)."""
+    kwargs: dict[str, Any] = {
+        "IndexName": HISTORY_INDEX,
+        "KeyConditionExpression": Key(HISTORY_KEY).eq(history_key(app, environment)),
+        "ScanIndexForward": False,
+        "Limit": limit,
+    }
     items: list[dict[str, Any]] = []
-    while True:
-        page = table.scan(**kwargs)
+    while len(items) < limit:
+        page = table.query(**kwargs)
         items += [from_item_value(item) for item in page.get("Items", [])]
         if "LastEvaluatedKey" not in page:
             break
         kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
-    return sorted(items, key=lambda item: str(item.get("created_at") or ""), reverse=True)
+    return items[:limit]

@@ -21,6 +21,16 @@ from botocore.exceptions import ClientError
 from bluegreen.clock import Clock, iso, utc_now
 from bluegreen.errors import ApprovalDecisionError, ReleaseLockedError
 
+# The releases table's `History` index (stacks/constructs/storage.py): every release record carries
+# history_key = "<app>#<environment>"; with `created_at` (ISO-8601 UTC) it lists releases newest first.
+HISTORY_INDEX = "History"
+HISTORY_KEY = "history_key"
+HISTORY_SORT_KEY = "created_at"
+
+
+def history_key(app: str, environment: str) -> str:
+    return f"{app}#{environment}"
+
 
 def to_item_value(value: Any) -> Any:
     """JSON-shaped data as DynamoDB accepts it (floats become Decimals, datetimes ISO strings)."""
@@ -161,6 +171,8 @@ class ReleaseStore:
     def create_record(self, release_id: str, fields: dict[str, Any]) -> None:
         """Write the record once; a retried Prepare leaves the first one in place."""
         item = {"pk": self.record_key(release_id), "release_id": release_id, "steps": {}, **fields}
+        if isinstance(fields.get("app"), str) and isinstance(fields.get("environment"), str):
+            item[HISTORY_KEY] = history_key(fields["app"], fields["environment"])
         try:
             self._table.put_item(Item=to_item_value(item), ConditionExpression="attribute_not_exists(pk)")
         except ClientError as exc:

@@ -440,7 +440,7 @@ def history(obj: CliContext, limit: int) -> None:
     """Recent releases of the app/environment, newest first."""
     config = obj.config
     table = obj.table(obj.resource("releases_table"))
-    items = list_records(table, config.app, config.environment)
+    items = list_records(table, config.app, config.environment, limit)
     rows = [
         {
             "release_id": item.get("release_id"),
@@ -453,7 +453,7 @@ def history(obj: CliContext, limit: int) -> None:
             "colors": item.get("colors"),
             "reason": item.get("reason"),
         }
-        for item in items[:limit]
+        for item in items
     ]
 
     def human(console: Console) -> None:

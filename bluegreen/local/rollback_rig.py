@@ -20,6 +20,7 @@ from bluegreen.adapters.notify import RecordingNotifier
 from bluegreen.adapters.release_store import ReleaseStore
 from bluegreen.colors import Color
 from bluegreen.config import AppConfig
+from bluegreen.local.tables import RELEASES_TABLE_SCHEMA
 from bluegreen.runtime import Runtime
 
 REGION = "us-east-1"
@@ -35,12 +36,7 @@ def rig_config(base: AppConfig, *, parameter_name: str, gateway_ids: list[str], 
 
 def create_releases_table(endpoint_url: str, name: str) -> Any:
     dynamodb = boto3.resource("dynamodb", endpoint_url=endpoint_url, region_name=REGION)
-    return dynamodb.create_table(
-        TableName=name,
-        KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
-        AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
-        BillingMode="PAY_PER_REQUEST",
-    )
+    return dynamodb.create_table(TableName=name, **RELEASES_TABLE_SCHEMA)
 
 
 def create_alarm(endpoint_url: str, name: str) -> Any:

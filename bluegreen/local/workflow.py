@@ -35,6 +35,7 @@ from bluegreen.adapters.notify import RecordingNotifier
 from bluegreen.adapters.release_store import ReleaseStore
 from bluegreen.clock import iso
 from bluegreen.config import AppConfig
+from bluegreen.local.tables import RELEASES_TABLE_SCHEMA
 from bluegreen.runtime import Runtime
 
 ASL = Path(__file__).resolve().parents[2] / "statemachines" / "release.asl.json"
@@ -291,12 +292,7 @@ class LocalWorkflow:
     def _create_resources(self, clock: VirtualClock) -> LocalAws:
         config = self.config
         dynamodb = boto3.resource("dynamodb", region_name=REGION)
-        releases = dynamodb.create_table(
-            TableName="bluegreen-releases",
-            KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
-            AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
-            BillingMode="PAY_PER_REQUEST",
-        )
+        releases = dynamodb.create_table(TableName="bluegreen-releases", **RELEASES_TABLE_SCHEMA)
         acks = dynamodb.create_table(
             TableName="bluegreen-gateway-acks",
             KeySchema=[{"AttributeName": "gateway_id", "KeyType": "HASH"}],

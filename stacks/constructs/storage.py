@@ -6,6 +6,8 @@ from aws_cdk import RemovalPolicy
 from aws_cdk import aws_dynamodb as dynamodb
 from constructs import Construct
 
+from bluegreen.adapters.release_store import HISTORY_INDEX, HISTORY_KEY, HISTORY_SORT_KEY
+
 RELEASES_PARTITION_KEY = "pk"
 RELEASES_TTL_ATTRIBUTE = "expires_at"
 ACKS_PARTITION_KEY = "gateway_id"
@@ -20,12 +22,23 @@ class ReleaseTables(Construct):
         self.acks = self._build_acks()
 
     def _build_releases(self) -> dynamodb.Table:
-        """Release records, the lock item and pending approvals (which expire through the TTL)."""
-        return self._table(
+        """Release records, the lock item and pending approvals (which expire through the TTL).
+
+        The History index lists an app/environment's release records newest first (`bluegreen
+        history`) with a Query instead of a Scan of the whole table.
+        """
+        table = self._table(
             "Releases",
             partition_key=RELEASES_PARTITION_KEY,
             time_to_live_attribute=RELEASES_TTL_ATTRIBUTE,
         )
+        table.add_global_secondary_index(
+            index_name=HISTORY_INDEX,
+            partition_key=dynamodb.Attribute(name=HISTORY_KEY, type=dynamodb.AttributeType.STRING),
+            sort_key=dynamodb.Attribute(name=HISTORY_SORT_KEY, type=dynamodb.AttributeType.STRING),
+            projection_type=dynamodb.ProjectionType.ALL,
+        )
+        return table
 
     def _build_acks(self) -> dynamodb.Table:
         """One item per gateway; each gateway may write only its own item (see GatewayAccess)."""

@@ -63,7 +63,7 @@ def test_tables_are_retained_with_point_in_time_recovery(
     assert len(tables) == 1
     table = tables[0]
     properties = table["Properties"]
-    assert properties["AttributeDefinitions"] == [{"AttributeName": key, "AttributeType": "S"}]
+    assert {"AttributeName": key, "AttributeType": "S"} in properties["AttributeDefinitions"]
     assert properties["BillingMode"] == "PAY_PER_REQUEST"
     assert properties["PointInTimeRecoverySpecification"] == {"PointInTimeRecoveryEnabled": True}
     assert properties["SSESpecification"]["SSEEnabled"] is True
@@ -162,3 +162,22 @@ def test_outputs_name_what_operators_and_gateways_need(synthesized: Synthesized)
     assert all(
         resources[v["Value"]["Ref"]]["Type"] == "AWS::IAM::ManagedPolicy" for v in gateway_outputs.values()
     )
+
+
+def test_release_history_is_a_query_on_an_index_not_a_scan(synthesized: Synthesized) -> None:
+    # The release records of an app/environment, newest first: `bluegreen history` Queries this index
+    (releases,) = [
+        t["Properties"]
+        for t in of_type(synthesized.resources, "AWS::DynamoDB::Table").values()
+        if t["Properties"]["KeySchema"] == [{"AttributeName": "pk", "KeyType": "HASH"}]
+    ]
+    assert releases["GlobalSecondaryIndexes"] == [
+        {
+            "IndexName": "History",
+            "KeySchema": [
+                {"AttributeName": "history_key", "KeyType": "HASH"},
+                {"AttributeName": "created_at", "KeyType": "RANGE"},
+            ],
+            "Projection": {"ProjectionType": "ALL"},
+        }
+    ]
