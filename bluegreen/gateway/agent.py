@@ -33,7 +33,7 @@ from bluegreen.gateway.errors import (
 )
 from bluegreen.gateway.ssm_source import ParameterSource
 from bluegreen.gateway.state import AppliedState
-from bluegreen.gateway.upstreams import StaticUpstreams, UpstreamSource
+from bluegreen.gateway.upstreams import UpstreamSource
 
 logger = logging.getLogger(__name__)
 
@@ -116,7 +116,8 @@ class Agent:
     acks: AckSink
     store: StateStoreLike
     # The ALB addresses the applier renders; resolving them is reported, never a failed poll.
-    upstreams: UpstreamSource = field(default_factory=lambda: StaticUpstreams("", ""))
+    # None: the applier renders the configured names and nginx resolves them itself.
+    upstreams: UpstreamSource | None = None
     now: Callable[[], str] = utc_now_iso
     rng: random.Random = field(default_factory=random.Random)
     state: AppliedState | None = None
@@ -128,7 +129,8 @@ class Agent:
     def start(self) -> None:
         """Resolve the ALBs, load the persisted colour; the first poll re-asserts it even if SSM is
         unreachable."""
-        self.upstreams.refresh()
+        if self.upstreams is not None:
+            self.upstreams.refresh()
         try:
             self.state = self.store.load()
         except StateError as exc:
@@ -204,7 +206,7 @@ class Agent:
         heartbeat = self.now()
         # DNS trouble is reported but does not count as a failed poll: backing off would only slow
         # the next colour switch, and the last good ALB addresses keep serving.
-        reported = [*errors, *self.upstreams.problems()]
+        reported = [*errors, *(self.upstreams.problems() if self.upstreams is not None else [])]
         if self._ack_outage is not None:
             outage = self._ack_outage
             reported.append(
@@ -264,7 +266,8 @@ class Agent:
     def run(self, stop: threading.Event) -> None:
         """Poll until `stop` is set. Never raises for a failure it can report and survive."""
         self.start()
-        self.upstreams.start(stop)
+        if self.upstreams is not None:
+            self.upstreams.start(stop)
         while not stop.is_set():
             try:
                 result = self.poll_once()
