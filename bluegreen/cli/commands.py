@@ -2,6 +2,6 @@
 
 from __future__ import annotations
 
-from bluegreen.cli import approvals, release, rollback
+from bluegreen.cli import approvals, doctor, release, rollback
 
-__all__ = ["approvals", "release", "rollback"]
+__all__ = ["approvals", "doctor", "release", "rollback"]
