@@ -37,9 +37,9 @@ def needed_services(env: DoctorEnv) -> dict[str, str]:
     services = {
         "dynamodb": "the release records and lock",
         "ssm": "the active-colour parameter",
-        "monitoring": "alarm states (CloudWatch)",
-        "eks": "the cluster endpoint (DescribeCluster)",
-        "states": "approval decisions and execution lookups (Step Functions)",
+        "monitoring": "the alarm states",
+        "eks": "the cluster's endpoint and CA",
+        "states": "approval decisions and execution lookups",
     }
     if env.config.approvals.slack_enabled or env.config.smoke.suite is not None:
         services["secretsmanager"] = "the Slack token and smoke-test secrets"
@@ -59,7 +59,7 @@ def check_network(env: DoctorEnv, checks: Checks) -> None:
             "RouteTables"
         ]
         nat_states = _nat_states(ec2, tables)
-        egress = [_egress(subnet, tables, nat_states) for subnet in subnets]
+        egress = [egress_of(subnet, tables, nat_states) for subnet in subnets]
         for way in egress:
             checks.add(_egress_result(way))
         without_nat = [way for way in egress if way.kind != "nat"]
@@ -117,7 +117,7 @@ def route_table_of(subnet_id: str, tables: list[dict[str, Any]]) -> dict[str, An
     return next((t for t in tables if any(a.get("Main") for a in t.get("Associations", []))), None)
 
 
-def _egress(subnet: dict[str, Any], tables: list[dict[str, Any]], nat_states: dict[str, str]) -> Egress:
+def egress_of(subnet: dict[str, Any], tables: list[dict[str, Any]], nat_states: dict[str, str]) -> Egress:
     subnet_id = subnet["SubnetId"]
     table = route_table_of(subnet_id, tables)
     if table is None:
@@ -191,7 +191,7 @@ def _endpoint_result(
     return fail(
         G,
         check,
-        f"none, and {subnets} have no NAT gateway: the functions cannot reach {service} ({purpose})",
+        f"none, and {subnets} have no NAT gateway: the functions cannot reach {service}, for {purpose}",
         f"create {kind} endpoint com.amazonaws.{env.region}.{service}"
         + (" on their route tables" if service in GATEWAY_ENDPOINT_SERVICES else " with private DNS")
         + ", or route 0.0.0.0/0 through a NAT gateway",

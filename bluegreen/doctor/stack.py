@@ -16,7 +16,10 @@ from bluegreen.stack_outputs import CLI_OUTPUTS
 
 G = Group.STACK
 SETTLED = {"CREATE_COMPLETE", "UPDATE_COMPLETE", "IMPORT_COMPLETE"}
-DEPLOY_FIX = "deploy it: `make deploy` or `cdk deploy {stack}` (docs/operations.md, First deployment)"
+DEPLOY_FIX = (
+    "deploy it: `make synth`, then `npx cdk deploy --app cdk.out {stack}` "
+    "(docs/operations.md, First deployment to a real account)"
+)
 
 
 @dataclass

@@ -8,7 +8,7 @@ each namespace follows from that.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 from kubernetes import client as k8s
 
@@ -28,6 +28,10 @@ class Workloads:
 
     live: Color | None
     live_images: dict[str, str] = field(default_factory=dict)
+
+
+class ObjectReader(Protocol):
+    def referenced(self, kind: str, namespace: str, name: str) -> dict[str, Any] | None: ...
 
 
 class ClusterReader:
@@ -205,7 +209,7 @@ def _check_references(
 
 
 def _check_reference(
-    reader: ClusterReader,
+    reader: ObjectReader,
     namespace: str,
     live: Color | None,
     color: Color,
@@ -216,7 +220,21 @@ def _check_reference(
 ) -> int:
     check = f"{reference.kind.lower()} {namespace}/{reference.name}"
     by = f"referenced by Deployment {', '.join(sorted(set(users)))}"
-    found = reader.referenced(reference.kind, namespace, reference.name)
+    try:
+        found = reader.referenced(reference.kind, namespace, reference.name)
+    except k8s.ApiException as exc:
+        if exc.status != 403 or reference.kind != SECRET:
+            raise
+        checks.add(
+            warn(
+                G,
+                check,
+                f"not checked, {by}: your identity may not read Secrets here (View excludes them)",
+                f"check by hand (`kubectl -n {namespace} get secret {reference.name}`), or run doctor "
+                "with `get` on secrets in both namespaces",
+            )
+        )
+        return 0
     other = env.config.namespaces.of(live) if live and color is not live else None
     copy = (
         f"copy it from {other}: `kubectl get {reference.kind.lower()} {reference.name} -n {other} -o yaml`"
