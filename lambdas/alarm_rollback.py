@@ -8,7 +8,7 @@ from typing import Any
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import BaseModel, ConfigDict, Field
 
-from bluegreen.lambda_support import RuntimeHolder, logger
+from bluegreen.lambda_support import RuntimeHolder, classified_failures, logger
 from bluegreen.release.auto_rollback import RollbackRequest, roll_back_live
 from bluegreen.runtime import Runtime
 
@@ -63,6 +63,7 @@ def parse_request(event: dict[str, Any]) -> RollbackRequest:
 
 
 @logger.inject_lambda_context(log_event=False)
+@classified_failures
 def handler(event: dict[str, Any], context: LambdaContext, rt: Runtime | None = None) -> dict[str, Any]:
     request = parse_request(event)
     outcome = roll_back_live(request, runtime.get(rt))
