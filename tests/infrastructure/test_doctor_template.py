@@ -26,6 +26,7 @@ def test_doctor_finds_every_access_entry_of_the_stack_with_its_function(synthesi
     functions = {function_by_module(synthesized.resources, module_of(f))[0]: f for f in CLUSTER_ACCESS}
     assert set(expected) == set(functions)
     for logical_id, entry in expected.items():
+        assert logical_id is not None
         assert entry.cluster_name == config.cluster.name
         assert entry.role_logical_id is not None
         assert synthesized.resources[entry.role_logical_id]["Type"] == "AWS::IAM::Role"
