@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import warnings
 from dataclasses import dataclass
 from typing import Any
 
@@ -270,6 +271,9 @@ def provision(
     aws: LocalAws, config: AppConfig, *, eks: FakeEks, slack: FakeSlack, kube_url: str, region: str
 ) -> LocalAccount:
     """Everything `bluegreen doctor` checks, in the moto the local workflow runs on."""
+    # moto's CloudFormation keeps AWS::EKS::AccessEntry in the template without creating it (FakeEks
+    # holds the entries) and warns each time it reads the template.
+    warnings.filterwarnings("ignore", message="Tried to parse AWS::EKS::AccessEntry", category=UserWarning)
     zones = [f"{region}a", f"{region}b"]
     network = make_network(boto3.client("ec2", region_name=region), zones)
     config = with_network(config, network, zones)

@@ -7,6 +7,8 @@
   deployments change, so what answers is what was deployed.
 - Two real nginx gateways, each with the real gateway agent (runtime mode) following the SSM
   parameter, route myapp.com to the active colour and preprod.myapp.com to the idle one.
+- `bluegreen doctor` is the gate before the release (bluegreen.local.doctor_gate), against the
+  account as a real one would be before a first release (bluegreen.local.account).
 - Release v2: deploy to idle, smoke tests through preprod (nginx), approval (automatic, or
   `--manual` waits for `bluegreen approve` in another terminal), switch, myapp.com answered by v2;
   the release bakes and succeeds; then an alarm fires and the AlarmRollback function (as the
@@ -359,6 +361,7 @@ class Rehearsal:
     def _run(self, binary: str, workdir: Path, stack: ExitStack) -> int:
         from bluegreen.adapters.kube import StaticApiClientFactory
         from bluegreen.local.cluster import seed_cluster
+        from bluegreen.local.doctor_gate import doctor_gate
         from bluegreen.local.fake_kube import FakeKubeServer, RolloutMode
         from bluegreen.local.server_workflow import ServerWorkflow
 
@@ -438,6 +441,11 @@ class Rehearsal:
             + " follow the parameter"
         )
         self.sample("before", gateways, config)
+        gate = doctor_gate(stack, workflow.aws, config, kube_url=kube.url, workdir=workdir, env=child_env)
+        self.say(f"`bluegreen doctor` (the gate): {gate.verdict}")
+        if gate.returncode != 0:
+            print(gate.output, flush=True)
+            return 1
 
         before = workflow.runtime.colors.read().color
         ending = self._release(workflow, gateways, config, child_env)

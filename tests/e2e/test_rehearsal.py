@@ -58,6 +58,7 @@ def test_release_succeeds_serves_v2_then_an_alarm_rolls_it_back(tmp_path: Path) 
     # Then it exits 0 having shown every act of the release
     assert process.returncode == 0, output
     assert "myapp.com answered by v1 (blue) [before]" in output
+    assert "`bluegreen doctor` (the gate): ready: a release could run now" in output
     assert "smoke tests: 3 service health check(s) passed through http://preprod.myapp.com" in output
     assert "myapp.com answered by v2 (green) [switched]" in output
     assert "preprod.myapp.com answered by v1 (blue) [switched]" in output
