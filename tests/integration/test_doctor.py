@@ -12,10 +12,12 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 from unittest import mock
 
 import pytest
+import yaml
 from botocore.client import BaseClient
 
 from bluegreen.doctor.readonly import is_read_only
@@ -115,6 +117,26 @@ def test_reaches_the_cluster_as_the_functions_do_through_eks(world: DoctorWorld)
     assert "deployment blue/payment: live" in result.output
     assert world.kube.requests
     assert all(r.has_bearer_token for r in world.kube.requests)
+
+
+def test_reaches_the_cluster_through_a_kubeconfig(world: DoctorWorld, tmp_path: Path) -> None:
+    kubeconfig = tmp_path / "kubeconfig"
+    kubeconfig.write_text(
+        yaml.safe_dump(
+            {
+                "apiVersion": "v1",
+                "kind": "Config",
+                "clusters": [{"name": "rehearsal", "cluster": {"server": world.kube.url}}],
+                "users": [{"name": "operator", "user": {"token": "operator-token"}}],
+                "contexts": [{"name": "rehearsal", "context": {"cluster": "rehearsal", "user": "operator"}}],
+                "current-context": "rehearsal",
+            }
+        )
+    )
+    world.kube.clear_requests()
+    result = world.doctor("--kubeconfig", str(kubeconfig), kube="kubeconfig")
+    assert result.exit_code == 0, result.output
+    assert {r.authorization for r in world.kube.requests} == {"Bearer operator-token"}
 
 
 def test_only_reads(world: DoctorWorld) -> None:
@@ -252,7 +274,7 @@ def test_fails_with_one_line_per_broken_aws_prerequisite(world: DoctorWorld) -> 
     # Then each one is one failed line that says what is wrong
     assert "no AllowedPattern ^(blue|green)$" in failures[f"parameter {PARAMETER}"]
     assert "does not exist" in failures["alarm myapp-prod-5xx"]
-    assert "in ALARM now" in failures["alarm myapp-prod-payment-failures"]
+    assert failures["alarm myapp-prod-payment-failures"] == "in ALARM now: a release would be refused"
     assert "last heartbeat 7 min ago" in failures["gateway gw-b"]
     assert "ResourceNotFoundException" in failures["secret myapp/prod/slack-signing-secret"]
     assert "the live image" in failures["images of payment"]
@@ -265,6 +287,23 @@ def test_fails_with_one_line_per_broken_aws_prerequisite(world: DoctorWorld) -> 
         "gateway gw-b",
         "secret myapp/prod/slack-signing-secret",
         "images of payment",
+    }
+
+
+def test_the_live_colours_own_health_alarm_firing_is_a_warning(world: DoctorWorld) -> None:
+    # Given blue live and its release-health alarm firing: the next release watches green's
+    with alarm_state(world, "bluegreen-myapp-prod-blue-release-health", "ALARM"):
+        code, report = world.report()
+        with alarm_state(world, "bluegreen-myapp-prod-green-release-health", "ALARM"):
+            failures = failing(world)
+    # Then a release may still run (it may be the fix), and doctor says why blue looks bad
+    assert code == 0
+    (line,) = [c for c in report["checks"] if c["check"] == "alarm bluegreen-myapp-prod-blue-release-health"]
+    assert line["status"] == "warn"
+    assert "the live colour (blue) is unhealthy" in line["detail"]
+    # while the colour about to take traffic firing refuses a release
+    assert failures == {
+        "alarm bluegreen-myapp-prod-green-release-health": "in ALARM now: a release would be refused"
     }
 
 
