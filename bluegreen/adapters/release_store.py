@@ -96,6 +96,11 @@ class ReleaseStore:
         self._table = table
         self._now = clock
 
+    @property
+    def table(self) -> Any:
+        """The boto3 Table (for the History index query)."""
+        return self._table
+
     # -- lock -----------------------------------------------------------------------------------
 
     @staticmethod
@@ -234,10 +239,15 @@ class ReleaseStore:
 
     def _repair_record(self, release_id: str) -> None:
         """After a failed conditional update: the record is gone (refuse), or lacks its steps map."""
+        record = self.get_record(release_id)
+        if record is None:
+            raise ReleaseRecordMissingError(release_id)
+        if isinstance(record.get("steps"), dict):
+            return  # a conditional failure that should not happen: try again, a bounded number of times
         try:
             self._table.update_item(
                 Key={"pk": self.record_key(release_id)},
-                UpdateExpression="SET #steps = if_not_exists(#steps, :empty)",
+                UpdateExpression="SET #steps = :empty",
                 ConditionExpression="attribute_exists(pk)",
                 ExpressionAttributeNames={"#steps": "steps"},
                 ExpressionAttributeValues={":empty": {}},

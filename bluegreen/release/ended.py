@@ -72,7 +72,8 @@ def _restored_record(change: ExecutionStatusChange, rt: Runtime) -> dict[str, An
 
 def _colors(record: dict[str, Any]) -> ReleaseColors | None:
     colors = record.get("colors") or {}
-    before, target = Color.parse(colors.get("before")), Color.parse(colors.get("target"))
+    before = Color.parse(colors.get("before"))
+    target = Color.parse(colors.get("target") or colors.get("after"))
     version = (record.get("parameter_versions") or {}).get("before")
     if before is None or target is None or not isinstance(version, int):
         return None
