@@ -40,10 +40,50 @@ def image_id(image: str, repository: str) -> dict[str, str] | None:
     return None
 
 
-def check_images(env: DoctorEnv, live_images: dict[str, str], checks: Checks) -> None:
+def split_image(image: str) -> tuple[str, dict[str, str]]:
+    """(repository, ECR imageId) of `repo@sha256:...`, `repo:tag` or `repo` (tag latest)."""
+    if "@" in image:
+        repository, digest = image.split("@", 1)
+        return repository, {"imageDigest": digest}
+    if ":" in image.rsplit("/", 1)[-1]:
+        repository, tag = image.rsplit(":", 1)
+        return repository, {"imageTag": tag}
+    return image, {"imageTag": "latest"}
+
+
+def check_images(
+    env: DoctorEnv, live_images: dict[str, str], sidecar_images: dict[str, list[str]], checks: Checks
+) -> None:
     for service in env.config.services:
         with checks.guard(G, f"images of {service.name}"):
             _check_service(env, service, live_images.get(service.name), checks)
+        for image in sidecar_images.get(service.name, []):
+            with checks.guard(G, f"image {image}"):
+                _check_other_image(env, service, image, checks)
+
+
+def _check_other_image(env: DoctorEnv, service: ServiceConfig, image: str, checks: Checks) -> None:
+    """Another container of the service's pods, from ECR: the idle copy pulls it too."""
+    uri, wanted = split_image(image)
+    repository = EcrRepository.parse(uri)
+    if repository is None:
+        return  # not ECR (a public sidecar): its registry is not ours to check
+    try:
+        env.client("ecr", repository.region).describe_images(
+            repositoryName=repository.name, registryId=repository.account, imageIds=[wanted]
+        )
+    except ClientError as exc:
+        if error_code(exc) not in ("ImageNotFoundException", "RepositoryNotFoundException"):
+            raise
+        checks.add(
+            fail(
+                G,
+                f"image {image}",
+                f"a container of {service.name}'s live pods runs it, and it is not in ECR: the idle copy "
+                "could not pull it",
+                "push it again, and keep live images out of the repository's lifecycle policy",
+            )
+        )
 
 
 def _check_service(env: DoctorEnv, service: ServiceConfig, live_image: str | None, checks: Checks) -> None:

@@ -26,7 +26,7 @@ def run_doctor(env: DoctorEnv) -> Report:
     live = active.color if active else None
     check_cluster(env, stack, checks)
     workloads = check_workloads(env, live, checks)
-    check_images(env, workloads.live_images, checks)
+    check_images(env, workloads.live_images, workloads.sidecar_images, checks)
     check_alarms(env, live, checks)
     check_gateways(env, stack, active, checks)
     slack_secrets = check_secrets(env, checks)

@@ -24,10 +24,11 @@ G = Group.KUBERNETES
 
 @dataclass
 class Workloads:
-    """What the images check needs: the image each service's container runs in the live colour."""
+    """What the images check needs: the images each service's pods run in the live colour."""
 
     live: Color | None
-    live_images: dict[str, str] = field(default_factory=dict)
+    live_images: dict[str, str] = field(default_factory=dict)  # service -> its container's image
+    sidecar_images: dict[str, list[str]] = field(default_factory=dict)  # service -> the other containers'
 
 
 class ObjectReader(Protocol):
@@ -80,7 +81,7 @@ def check_workloads(env: DoctorEnv, live: Color | None, checks: Checks) -> Workl
                 _check_deployments(env, color, live, deployments, workloads, checks)
         for color in colors:
             if present[color]:
-                _check_references(env, reader, color, live, deployments, checks)
+                check_references(env, reader, color, live, deployments, checks)
     return workloads
 
 
@@ -153,6 +154,9 @@ def _check_deployments(
             continue
         if color is live:
             workloads.live_images[service.name] = image
+            workloads.sidecar_images[service.name] = sorted(
+                {i for name, i in images.items() if name != service.container_name}
+            )
         desired = int((deployment.get("spec") or {}).get("replicas", 1))
         available = int((deployment.get("status") or {}).get("availableReplicas") or 0)
         detail = f"{role}, {image}, {available}/{desired} available"
@@ -170,9 +174,9 @@ def _check_deployments(
             checks.add(ok(G, check, detail))
 
 
-def _check_references(
+def check_references(
     env: DoctorEnv,
-    reader: ClusterReader,
+    reader: ObjectReader,
     color: Color,
     live: Color | None,
     deployments: dict[Color, dict[str, dict[str, Any] | None]],
@@ -201,14 +205,14 @@ def _check_references(
             needed[key] = (merged, [*services, service.deployment_name])
     problems = 0
     for _, (reference, users) in sorted(needed.items()):
-        problems += _check_reference(reader, namespace, live, color, env, reference, users, checks)
+        problems += check_reference(reader, namespace, live, color, env, reference, users, checks)
     if needed and not problems:
         checks.add(
             ok(G, f"references in {namespace}", f"{len(needed)} ServiceAccount/ConfigMap/Secret(s) present")
         )
 
 
-def _check_reference(
+def check_reference(
     reader: ObjectReader,
     namespace: str,
     live: Color | None,

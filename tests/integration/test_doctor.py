@@ -30,6 +30,7 @@ from tests.integration.doctor_world import DoctorWorld, doctor_world, failed
 pytestmark = pytest.mark.filterwarnings("ignore:Tried to parse AWS.+AccessEntry")
 PARAMETER = "/bluegreen/myapp/prod/active-color"
 LEDGER_REPO = "123456789012.dkr.ecr.eu-west-1.amazonaws.com/myapp/ledger"
+AUDIT_REPO = "123456789012.dkr.ecr.eu-west-1.amazonaws.com/myapp/audit"
 
 
 @pytest.fixture(scope="module")
@@ -444,6 +445,27 @@ def test_fails_for_each_object_the_pods_reference_that_is_missing(
         "secret blue/ledger-db": f"missing, {by}",
         "configmap green/ledger-config": f"missing, {by}",
         "secret green/ledger-db": f"missing, {by}",
+    }
+
+
+def test_fails_when_a_sidecar_the_live_pods_run_is_not_in_ecr(world: DoctorWorld) -> None:
+    # Given a service whose pods also run a log shipper from ECR, whose image is not there
+    shipper = "123456789012.dkr.ecr.eu-west-1.amazonaws.com/platform/log-shipper:3.1"
+    body = deployment("audit", "audit", f"{AUDIT_REPO}:v1", 1, sidecar=False)
+    body["spec"]["template"]["spec"]["containers"].append({"name": "log-shipper", "image": shipper})
+    body["metadata"]["namespace"] = "blue"
+    world.kube.seed([body])
+    world.kube.complete_rollout("blue", "audit")
+    ecr = world.client("ecr", "eu-west-1")
+    ecr.create_repository(repositoryName="myapp/audit", imageTagMutability="IMMUTABLE")
+    ecr.put_image(repositoryName="myapp/audit", imageManifest=_manifest("audit", "v1"), imageTag="v1")
+    services = [s.model_dump(mode="json", exclude_none=True) for s in world.config.services]
+    world.write_config(services=[*services, {"name": "audit", "repository": AUDIT_REPO}])
+    # Then that image is the one failure
+    failures = failing(world)
+    assert failures == {
+        f"image {shipper}": "a container of audit's live pods runs it, and it is not in ECR: the idle copy "
+        "could not pull it"
     }
 
 

@@ -13,7 +13,7 @@ from bluegreen.doctor.checks import Checks
 from bluegreen.doctor.env import DoctorEnv
 from bluegreen.doctor.pod_references import CONFIG_MAP, SECRET, PodReference
 from bluegreen.doctor.result import Group, Status
-from bluegreen.doctor.workloads import _check_reference
+from bluegreen.doctor.workloads import check_reference
 
 CONFIG = Path(__file__).resolve().parents[2] / "config" / "myapp.yaml"
 
@@ -35,9 +35,7 @@ def env() -> DoctorEnv:
 def test_a_secret_doctor_may_not_read_is_a_warning() -> None:
     checks = Checks()
     reference = PodReference(SECRET, "ledger-db", frozenset({"password"}), False, frozenset({"env"}))
-    _check_reference(
-        ForbiddenReader(), "green", Color.BLUE, Color.GREEN, env(), reference, ["ledger"], checks
-    )
+    check_reference(ForbiddenReader(), "green", Color.BLUE, Color.GREEN, env(), reference, ["ledger"], checks)
     (result,) = checks.results
     assert result.status is Status.WARN
     assert result.check == "secret green/ledger-db"
@@ -48,7 +46,7 @@ def test_a_config_map_doctor_may_not_read_is_a_failure() -> None:
     checks = Checks()
     reference = PodReference(CONFIG_MAP, "ledger", frozenset(), False, frozenset({"env"}))
     with checks.guard(Group.KUBERNETES, "kubernetes API"):
-        _check_reference(
+        check_reference(
             ForbiddenReader(), "green", Color.BLUE, Color.GREEN, env(), reference, ["ledger"], checks
         )
     (result,) = checks.results
