@@ -10,7 +10,7 @@ from kubernetes.client import ApiException
 from slack_sdk.errors import SlackClientError
 from urllib3.exceptions import HTTPError
 
-from bluegreen.doctor.result import CheckResult, Group, fail
+from bluegreen.doctor.result import CheckResult, Group, Status, fail
 
 ACCESS_DENIED = {"AccessDenied", "AccessDeniedException", "UnauthorizedOperation", "UnauthorizedException"}
 DOCTOR_POLICY_FIX = (
@@ -59,6 +59,9 @@ class Checks:
 
     def add(self, result: CheckResult) -> None:
         self.results.append(result)
+
+    def failures_in(self, group: Group) -> list[CheckResult]:
+        return [r for r in self.results if r.group is group and r.status is Status.FAIL]
 
     @contextmanager
     def guard(self, group: Group, check: str) -> Iterator[None]:

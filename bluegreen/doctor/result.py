@@ -16,6 +16,7 @@ class Status(StrEnum):
 class Group(StrEnum):
     """The order the report shows (and runs) the checks in."""
 
+    IDENTITY = "identity"
     STACK = "stack"
     PARAMETER = "parameter"
     CLUSTER = "cluster"

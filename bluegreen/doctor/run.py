@@ -7,6 +7,7 @@ from bluegreen.doctor.checks import Checks
 from bluegreen.doctor.cluster import check_cluster
 from bluegreen.doctor.env import DoctorEnv
 from bluegreen.doctor.gateways import check_gateways
+from bluegreen.doctor.identity import check_identity
 from bluegreen.doctor.images import check_images
 from bluegreen.doctor.network import check_network
 from bluegreen.doctor.parameter import check_parameter
@@ -21,6 +22,8 @@ from bluegreen.doctor.workloads import check_workloads
 def run_doctor(env: DoctorEnv) -> Report:
     """Read-only: nothing here writes to AWS, the cluster or Slack."""
     checks = Checks()
+    if not check_identity(env, checks):
+        return Report(env.config.app, env.config.environment, checks.results)
     stack = check_stack(env, checks)
     active = check_parameter(env, stack, checks)
     live = active.color if active else None

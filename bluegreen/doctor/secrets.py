@@ -54,13 +54,7 @@ def check_secrets(env: DoctorEnv, checks: Checks) -> SlackSecrets:
                     )
                     continue
                 checks.add(
-                    fail(
-                        G,
-                        check,
-                        f"not readable ({exc.reason}): {reader} would fail",
-                        f"`aws secretsmanager create-secret --name {name} --secret-string ...` "
-                        "(or put-secret-value), in the stack's account and region",
-                    )
+                    fail(G, check, f"not readable ({exc.reason}): {reader} would fail", _fix(name, exc))
                 )
                 continue
             if name == env.config.approvals.slack_bot_token_secret:
@@ -81,3 +75,17 @@ def check_secrets(env: DoctorEnv, checks: Checks) -> SlackSecrets:
             else:
                 checks.add(ok(G, check, detail))
     return SlackSecrets(bot_token=token)
+
+
+def _fix(name: str, error: SecretUnavailableError) -> str:
+    if error.reason == "ResourceNotFoundException":
+        return (
+            f"`aws secretsmanager create-secret --name {name} --secret-string ...`, in the stack's "
+            "account and region"
+        )
+    if "key" in error.reason or "JSON" in error.reason:
+        return (
+            "put a JSON value with the keys the smoke suite names: "
+            f"`aws secretsmanager put-secret-value --secret-id {name} ...`"
+        )
+    return "see the error: a secret scheduled for deletion, a disabled KMS key, or no way to Secrets Manager"

@@ -68,6 +68,7 @@ def test_passes_on_the_rehearsal_world(world: DoctorWorld) -> None:
     assert lines(result.output) == []
     assert "ready: a release could run now" in result.output
     for expected in (
+        "aws identity: arn:aws:sts::123456789012:user/moto, account 123456789012, us-east-1",
         "stack BlueGreen-myapp-prod: CREATE_COMPLETE",
         f"parameter {PARAMETER}: blue (version",
         "cluster authentication: API_AND_CONFIG_MAP",
@@ -96,6 +97,7 @@ def test_json_report_lists_every_check_with_its_status(world: DoctorWorld) -> No
     assert {"group", "check", "status", "detail", "fix"} <= set(report["checks"][0])
     groups = {c["group"] for c in report["checks"]}
     assert groups == {
+        "identity",
         "stack",
         "parameter",
         "cluster",
