@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from bluegreen.cli.release import Releases
+from bluegreen.cli.endings import Releases
 from bluegreen.local.fake_kube import RolloutMode
 from bluegreen.local.faults import LAMBDA_TIMEOUT
 from bluegreen.models import Outcome
