@@ -16,6 +16,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
+from boto3.dynamodb.conditions import Key
 from botocore.exceptions import ClientError
 
 from bluegreen.clock import Clock, iso, utc_now
@@ -257,6 +258,23 @@ class ReleaseStore:
             if _is_conditional_failure(exc):
                 raise ReleaseRecordMissingError(release_id) from exc
             raise
+
+    def recent_records(self, app: str, environment: str, limit: int) -> list[dict[str, Any]]:
+        """The `limit` newest release records of `app`/`environment`, newest first (the History index)."""
+        kwargs: dict[str, Any] = {
+            "IndexName": HISTORY_INDEX,
+            "KeyConditionExpression": Key(HISTORY_KEY).eq(history_key(app, environment)),
+            "ScanIndexForward": False,
+            "Limit": limit,
+        }
+        items: list[dict[str, Any]] = []
+        while len(items) < limit:
+            page = self._table.query(**kwargs)
+            items += [from_item_value(item) for item in page.get("Items", [])]
+            if "LastEvaluatedKey" not in page:
+                break
+            kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+        return items[:limit]
 
     def get_record(self, release_id: str) -> dict[str, Any] | None:
         item = self._table.get_item(Key={"pk": self.record_key(release_id)}, ConsistentRead=True).get("Item")

@@ -13,7 +13,6 @@ import time
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
-from bluegreen.adapters.kube import Deployments
 from bluegreen.adapters.notify import Notification
 from bluegreen.colors import Color
 from bluegreen.errors import ReleaseLockedError
@@ -50,7 +49,7 @@ LOCK_PURPOSE = "rollback"
 def previous_color_problems(rt: Runtime, color: Color) -> list[str]:
     """Why `color` cannot take traffic back: a Deployment missing, scaled down, or not healthy."""
     namespace = rt.config.namespaces.of(color)
-    deployments = Deployments(rt.kube())
+    deployments = rt.deployments()
     problems: list[str] = []
     for service in rt.config.services:
         current = deployments.read(namespace, service.deployment_name)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from bluegreen.adapters.alarms import unhealthy
-from bluegreen.adapters.kube import Deployments
 from bluegreen.errors import PreSwitchCheckError
 from bluegreen.models import DeployResult, ReleaseContext
 from bluegreen.release.drift import IdleDeployment, colour_moved, idle_drift
@@ -19,7 +18,7 @@ def pre_switch_problems(context: ReleaseContext, deploy: DeployResult, rt: Runti
     moved = colour_moved(context, rt.colors.read())
     if moved:
         problems.append(moved)
-    deployments = Deployments(rt.kube())
+    deployments = rt.deployments()
     current = {s.name: deployments.read(context.idle_namespace, s.deployment) for s in deploy.services}
     expected = {s.name: IdleDeployment(s.deployment, s.generation, s.images) for s in deploy.services}
     problems += idle_drift(context.idle_namespace, expected, current, "it was deployed and approved")

@@ -12,7 +12,6 @@ from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict
 
-from bluegreen.adapters.kube import Deployments
 from bluegreen.adapters.notify import Notification
 from bluegreen.colors import Color
 from bluegreen.errors import ReleaseLockedError
@@ -108,7 +107,7 @@ def scale_down_after_window(rt: Runtime) -> ScaleDownResult:
 
 def _scale_to_zero(rt: Runtime, color: Color) -> tuple[str, list[str]]:
     namespace = rt.config.namespaces.of(color)
-    deployments = Deployments(rt.kube())
+    deployments = rt.deployments()
     scaled: list[str] = []
     for service in rt.config.services:
         if deployments.read(namespace, service.deployment_name) is None:

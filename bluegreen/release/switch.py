@@ -11,8 +11,9 @@ from bluegreen.runtime import Runtime
 
 def switch(context: ReleaseContext, rt: Runtime) -> SwitchResult:
     current = rt.colors.read()
-    if current.color == context.idle_color and current.version > context.parameter_version:
-        version = current.version  # a retried Switch whose first write landed: we hold the lock
+    if current.color == context.idle_color and current.version == context.parameter_version + 1:
+        # A retried Switch whose first write landed (we hold the lock; SSM adds one per write).
+        version = current.version
     elif (moved := colour_moved(context, current)) is not None:
         raise PreSwitchCheckError(moved)
     else:
