@@ -21,7 +21,6 @@ from bluegreen.adapters.release_history import list_records
 from bluegreen.cli.context import CliContext, CliError, pass_cli
 from bluegreen.cli.endings import Ending, Releases
 from bluegreen.cli.follow import OUTCOME_STYLE, follow, header, outcome_text, steps_table
-from bluegreen.cli.main import cli
 from bluegreen.models import release_id_of
 
 
@@ -72,7 +71,7 @@ json_option = click.option(
 )
 
 
-@cli.group()
+@click.group()
 def release() -> None:
     """Start and follow releases."""
 
@@ -237,6 +236,3 @@ def history(obj: CliContext, limit: int) -> None:
 
 
 # The everyday commands also at the top level: `bluegreen status|watch|history`.
-cli.add_command(status)
-cli.add_command(watch)
-cli.add_command(history)
