@@ -14,7 +14,7 @@ import uuid
 from collections.abc import Callable
 from datetime import datetime
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from boto3.dynamodb.conditions import Key
 from botocore.exceptions import ClientError
@@ -63,6 +63,9 @@ def _default(value: Any) -> Any:
     raise TypeError(f"cannot store {type(value).__name__}")
 
 
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb.service_resource import Table
+
 RECORD_WRITE_ATTEMPTS = 3
 """Conditional record updates retried this often before giving up with a clear error."""
 
@@ -93,15 +96,9 @@ def _is_conditional_failure(exc: ClientError) -> bool:
 
 
 class ReleaseStore:
-    def __init__(self, table: Any, clock: Clock = utc_now) -> None:
-        """`table` is a boto3 DynamoDB Table resource."""
+    def __init__(self, table: Table, clock: Clock = utc_now) -> None:
         self._table = table
         self._now = clock
-
-    @property
-    def table(self) -> Any:
-        """The boto3 Table (for the History index query)."""
-        return self._table
 
     # -- lock -----------------------------------------------------------------------------------
 
