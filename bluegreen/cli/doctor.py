@@ -21,7 +21,6 @@ from slack_sdk import WebClient
 from bluegreen.adapters.aws import RETRYING
 from bluegreen.adapters.kube import ApiClientFactory, EksApiClientFactory, StaticApiClientFactory, eks_token
 from bluegreen.cli.context import CliContext, CliError, json_option, pass_cli
-from bluegreen.cli.main import cli
 from bluegreen.doctor import DoctorEnv, Report, Status, forbid_writes, run_doctor
 from bluegreen.stack_outputs import CLI_OUTPUTS, stack_name
 
@@ -83,7 +82,7 @@ def _render(report: Report, header: str, console: Console) -> None:
         )
 
 
-@cli.command()
+@click.command()
 @click.option(
     "--kube-url",
     envvar="BLUEGREEN_KUBE_URL",

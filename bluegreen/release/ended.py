@@ -16,15 +16,13 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict
 
 from bluegreen.colors import Color
-from bluegreen.models import Outcome, release_id_of
+from bluegreen.models import FAILURE_NOT_RECORDED, FINISH_NOT_RECORDED, Outcome, release_id_of
 from bluegreen.release.endings import Ending, Observed, ReleaseColors, judge, where_traffic_is
 from bluegreen.release.finish import arm_rollback_window, ending_notification
 from bluegreen.release.traffic import observe_traffic
 from bluegreen.runtime import Runtime
 
 ENDED_WITHOUT_RECORD = {"ABORTED": Outcome.ABORTED, "TIMED_OUT": Outcome.FAILED, "FAILED": Outcome.FAILED}
-FINISH_NOT_RECORDED = "FinishNotRecorded"
-FAILURE_NOT_RECORDED = "FailureNotRecorded"
 
 
 class ExecutionStatusChange(BaseModel):
@@ -40,7 +38,7 @@ class ExecutionStatusChange(BaseModel):
 
 def _execution(rt: Runtime, execution_arn: str) -> dict[str, Any]:
     try:
-        return dict(rt.sfn.describe_execution(executionArn=execution_arn))
+        return rt.steps().describe(execution_arn)
     except Exception:
         return {}
 
