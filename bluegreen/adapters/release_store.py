@@ -26,7 +26,7 @@ from bluegreen.errors import (
     ReleaseLockedError,
     ReleaseRecordMissingError,
 )
-from bluegreen.records import LatestRelease
+from bluegreen.records import LatestRelease, RecordedEnding, ReleaseRecord
 
 # The releases table's `History` index (stacks/constructs/storage.py): every release record carries
 # history_key = "<app>#<environment>"; with `created_at` (ISO-8601 UTC) it lists releases newest first.
@@ -272,6 +272,15 @@ class ReleaseStore:
                 break
             kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
         return items[:limit]
+
+    def get(self, release_id: str) -> ReleaseRecord | None:
+        """The record, typed (None when there is none)."""
+        item = self.get_record(release_id)
+        return ReleaseRecord.from_item(item) if item is not None else None
+
+    def record_ending(self, release_id: str, ending: RecordedEnding, step: str | None = None) -> None:
+        """Write how the release ended; `steps.<outcome>` (or `step`) is stamped with now."""
+        self.update_record(release_id, ending.fields(), step=step or ending.outcome.value)
 
     def get_record(self, release_id: str) -> dict[str, Any] | None:
         item = self._table.get_item(Key={"pk": self.record_key(release_id)}, ConsistentRead=True).get("Item")
