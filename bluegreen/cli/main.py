@@ -39,7 +39,7 @@ def cli(
     stack_name: str | None,
     as_json: bool,
 ) -> None:
-    """Blue-green releases of myapp's services on EKS."""
+    """Blue-green releases of an application's services on EKS (the app `--config` names)."""
     ctx.obj = CliContext(config_path, region, profile, endpoint_url, stack_name, as_json)
 
 
