@@ -149,6 +149,7 @@ def run_bench(args: argparse.Namespace, nginx: str, root: Path) -> list[Run]:
             base,
             parameter_name=parameter,
             gateway_ids=[GATEWAY_ID],
+            min_live=1,  # the bench runs one gateway, whatever the app runs
             liveness_seconds=max(10, int(args.poll_seconds * 5)),
         )
         seed_cluster(kube, config, active=Color.BLUE)  # the parameter starts on blue
