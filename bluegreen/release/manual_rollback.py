@@ -144,4 +144,4 @@ def _record(
         fields["status"] = "ROLLED_BACK"
         fields["reason"] = f"rolled back by hand to {to.value}: {why} (was: {record.get('reason') or '-'})"
     rt.releases.update_record(release_id, fields, step="rolled_back_by_hand")
-    rt.releases.mark_latest(config.app, config.environment, release_id, {"rolled_back_at": rt.clock()})
+    rt.releases.mark_latest(config.app, config.environment, release_id, rolled_back_at=rt.clock())
