@@ -19,6 +19,7 @@ import boto3
 
 from bluegreen import stack_outputs
 from bluegreen.config import AppConfig, ClusterConfig
+from bluegreen.doctor.images import EcrRepository
 from bluegreen.local.fake_eks import AccessPolicy, FakeCluster, FakeEks
 from bluegreen.local.fake_slack import FakeSlack
 from bluegreen.local.workflow import LocalAws
@@ -130,22 +131,38 @@ def _manifest(service: str, tag: str) -> str:
 
 
 def push_images(ecr_in: Any, config: AppConfig, tags: tuple[str, ...] = TAGS) -> None:
-    """Each service's repository (immutable tags) with `tags` pushed."""
+    """Each service's ECR repository (immutable tags) with `tags` pushed, in the registry (account)
+    and region its URI names; repositories outside ECR are left alone."""
     for service in config.services:
-        host, name = service.repository.split("/", 1)
-        region = host.split(".")[3]
-        ecr = ecr_in(region)
-        ecr.create_repository(repositoryName=name, imageTagMutability="IMMUTABLE")
+        repository = EcrRepository.parse(service.repository)
+        if repository is None:
+            continue
+        ecr = ecr_in(repository.region)
+        ecr.create_repository(
+            registryId=repository.account, repositoryName=repository.name, imageTagMutability="IMMUTABLE"
+        )
         for tag in tags:
-            ecr.put_image(repositoryName=name, imageManifest=_manifest(service.name, tag), imageTag=tag)
+            ecr.put_image(
+                registryId=repository.account,
+                repositoryName=repository.name,
+                imageManifest=_manifest(service.name, tag),
+                imageTag=tag,
+            )
 
 
 def create_secrets(secretsmanager: Any, config: AppConfig) -> None:
+    """The Slack secrets the config names, unless they exist already (a rehearsal overlay's)."""
     approvals = config.approvals
-    if approvals.slack_bot_token_secret:
-        secretsmanager.create_secret(Name=approvals.slack_bot_token_secret, SecretString=SLACK_TOKEN)
-    if approvals.slack_signing_secret_secret:
-        secretsmanager.create_secret(Name=approvals.slack_signing_secret_secret, SecretString="local-signing")
+    for name, value in (
+        (approvals.slack_bot_token_secret, SLACK_TOKEN),
+        (approvals.slack_signing_secret_secret, "local-signing-secret"),
+    ):
+        if name is None:
+            continue
+        try:
+            secretsmanager.describe_secret(SecretId=name)
+        except secretsmanager.exceptions.ResourceNotFoundException:
+            secretsmanager.create_secret(Name=name, SecretString=value)
 
 
 def stack_template(config: AppConfig, resources: LocalResources) -> dict[str, Any]:
