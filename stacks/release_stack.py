@@ -49,7 +49,7 @@ class ReleaseStack(Stack):
         **kwargs: Any,
     ) -> None:
         super().__init__(scope, construct_id, **kwargs)
-        self.logs = EncryptedLogs(self, "Encryption")
+        self.logs = EncryptedLogs(self, "Encryption", name=f"{config.app}/{config.environment}")
         self.network = ClusterNetwork(self, "Network", cluster=config.cluster)
         self.tables = ReleaseTables(self, "Tables")
         self.parameter = ActiveColorParameter(
@@ -125,6 +125,7 @@ class ReleaseStack(Stack):
                 parameter=self.parameter,
                 cluster=self.cluster,
                 alarm_names=self.release_alarms.alarm_names(),
+                state_machine=self.workflow.state_machine,
             ),
         )
         CfnOutput(

@@ -41,6 +41,7 @@ from bluegreen.runtime import Runtime
 ASL = Path(__file__).resolve().parents[2] / "statemachines" / "release.asl.json"
 REGION = "us-east-1"
 ACCOUNT = "123456789012"
+PARTITION = "aws"
 
 # Function name (as in the ASL substitutions and the CDK construct ids) -> handler module.
 HANDLERS: dict[str, str] = {
@@ -65,12 +66,13 @@ HANDLERS: dict[str, str] = {
 
 
 def function_arn(name: str) -> str:
-    return f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:bluegreen-{name}"
+    return f"arn:{PARTITION}:lambda:{REGION}:{ACCOUNT}:function:bluegreen-{name}"
 
 
 def load_definition(path: Path = ASL) -> str:
-    """The ASL with every `${XFunctionArn}` substituted, as CDK's definition_substitutions does."""
-    text = path.read_text(encoding="utf-8")
+    """The ASL with every `${XFunctionArn}` and `${Partition}` substituted, as CDK's
+    definition_substitutions does."""
+    text = path.read_text(encoding="utf-8").replace("${Partition}", PARTITION)
     for name in HANDLERS:
         text = text.replace("${" + name + "FunctionArn}", function_arn(name))
     if "${" in text:

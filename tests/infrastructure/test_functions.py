@@ -45,6 +45,8 @@ ANY_RESOURCE_ALLOWED = {
     "logs:PutResourcePolicy",
     "logs:DescribeResourcePolicies",
     "logs:DescribeLogGroups",
+    # DescribeAlarms returns composite alarms only to a caller allowed on '*' (test_aws_rules.py)
+    "cloudwatch:DescribeAlarms",
 }
 VPC_MODULES = {
     "deploy",
@@ -80,8 +82,7 @@ class Names:
         )
         self.parameter = arn("ssm", f"parameter{config.parameter_name}")
         self.cluster = arn("eks", f"cluster/{config.cluster.name}")
-        watched = config.alarms.all_watched_names(config.app, config.environment)
-        self.alarms = {arn("cloudwatch", f"alarm:{name}") for name in watched}
+        self.alarms = {"*"}  # composite alarms are described only on '*' (test_aws_rules.py)
         state_machine_id, _ = release_state_machine(resources)
         self.state_machine = f"<{state_machine_id}>"
         self.executions = arn("states", f"execution:<{state_machine_id}.Name>:*")
@@ -107,13 +108,14 @@ def expected_permissions(module: str, n: Names) -> dict[str, set[str]]:
             **{f"dynamodb:{a}": {releases} for a in ("GetItem", "PutItem", "UpdateItem", "DeleteItem")},
             "ssm:GetParameter": {n.parameter},
             "states:DescribeExecution": {n.executions},
+            "cloudwatch:DescribeAlarms": n.alarms,
             "secretsmanager:GetSecretValue": n.bot_token,
         },
         "deploy": {
             "eks:DescribeCluster": {n.cluster},
             "dynamodb:UpdateItem": {releases},
             # the release manifests: the one bucket from config, read only
-            "s3:GetObject": {"arn:aws:s3:::myapp-release-artifacts/*"},
+            "s3:GetObject": {"arn:<AWS::Partition>:s3:::myapp-release-artifacts/*"},
         },
         "check_rollout": {"eks:DescribeCluster": {n.cluster}, "dynamodb:UpdateItem": {releases}},
         "smoke_tests": {
@@ -151,34 +153,36 @@ def expected_permissions(module: str, n: Names) -> dict[str, set[str]]:
         "switch": {
             "ssm:GetParameter": {n.parameter},
             "ssm:PutParameter": {n.parameter},
+            "dynamodb:GetItem": {releases},  # the release's Slack thread
             "dynamodb:UpdateItem": {releases},
             "secretsmanager:GetSecretValue": n.bot_token,
         },
-        "confirm_gateways": {
-            "dynamodb:Scan": {n.acks},
-            "dynamodb:GetItem": {n.acks},
-            "ssm:GetParameter": {n.parameter},
-            "ssm:PutParameter": {n.parameter},
-            "dynamodb:UpdateItem": {releases},
-        },
+        "confirm_gateways": {"dynamodb:Scan": {n.acks}, "dynamodb:UpdateItem": {releases}},
         "check_bake": {"cloudwatch:DescribeAlarms": n.alarms, "dynamodb:UpdateItem": {releases}},
         "rollback": {
             "ssm:GetParameter": {n.parameter},
             "ssm:PutParameter": {n.parameter},
-            "dynamodb:Scan": {n.acks},
+            "dynamodb:GetItem": {releases},  # the release's Slack thread
             "dynamodb:UpdateItem": {releases},
             "secretsmanager:GetSecretValue": n.bot_token,
         },
+        # The three ways out read where traffic really is: the parameter and the gateways' acks.
         "finish": {
             **{f"dynamodb:{a}": {releases} for a in ("GetItem", "UpdateItem", "DeleteItem")},
+            "dynamodb:Scan": {n.acks},
+            "ssm:GetParameter": {n.parameter},
             "secretsmanager:GetSecretValue": n.bot_token,
         },
         "record_failure": {
-            **{f"dynamodb:{a}": {releases} for a in ("GetItem", "UpdateItem", "DeleteItem")},
+            # PutItem: a release refused before Prepare wrote its record gets one
+            **{f"dynamodb:{a}": {releases} for a in ("GetItem", "PutItem", "UpdateItem", "DeleteItem")},
+            "dynamodb:Scan": {n.acks},
+            "ssm:GetParameter": {n.parameter},
             "secretsmanager:GetSecretValue": n.bot_token,
         },
         "execution_ended": {
             **{f"dynamodb:{a}": {releases} for a in ("GetItem", "UpdateItem", "DeleteItem")},
+            "dynamodb:Scan": {n.acks},
             "ssm:GetParameter": {n.parameter},
             "secretsmanager:GetSecretValue": n.bot_token,
         },
@@ -319,7 +323,8 @@ def test_function_runtime_tracing_environment_and_logs(synthesized: Synthesized,
     assert environment["POWERTOOLS_LOG_LEVEL"] == "INFO"
     assert environment["BLUEGREEN_CONFIG"] == "config/myapp.yaml"
     assert environment["RELEASES_TABLE"] == {"Ref": releases_id}
-    assert ("ACKS_TABLE" in environment) == (module in {"confirm_gateways", "rollback"})
+    acks_readers = {"confirm_gateways", "finish", "record_failure", "execution_ended"}
+    assert ("ACKS_TABLE" in environment) == (module in acks_readers)
     log_group: dict[str, Any] = resources[properties["LoggingConfig"]["LogGroup"]["Ref"]]
     assert "KmsKeyId" in log_group["Properties"]
     assert log_group["Properties"]["RetentionInDays"] > 0
