@@ -35,13 +35,17 @@ from bluegreen.adapters.notify import RecordingNotifier
 from bluegreen.adapters.release_store import ReleaseStore
 from bluegreen.clock import iso
 from bluegreen.config import AppConfig
+from bluegreen.local.iam_roles import IamEnforcement, LocalIam, acting_as, local_role_arn
 from bluegreen.local.tables import RELEASES_TABLE_SCHEMA
+from bluegreen.local.template_roles import RELEASE_WORKFLOW, LocalNames
 from bluegreen.runtime import Runtime
 
 ASL = Path(__file__).resolve().parents[2] / "statemachines" / "release.asl.json"
 REGION = "us-east-1"
 ACCOUNT = "123456789012"
 PARTITION = "aws"
+RELEASES_TABLE = "bluegreen-releases"
+ACKS_TABLE = "bluegreen-gateway-acks"
 
 # Function name (as in the ASL substitutions and the CDK construct ids) -> handler module.
 HANDLERS: dict[str, str] = {
@@ -78,6 +82,24 @@ def load_definition(path: Path = ASL) -> str:
     if "${" in text:
         raise ValueError(f"unsubstituted placeholder left in {path}")
     return text
+
+
+def state_machine_name(config: AppConfig) -> str:
+    return f"{config.app}-{config.environment}-release"
+
+
+def local_names(config: AppConfig) -> LocalNames:
+    """What a local run calls the stack's resources (the template's policies are resolved to them)."""
+    return LocalNames(
+        partition=PARTITION,
+        region=REGION,
+        account=ACCOUNT,
+        releases_table=RELEASES_TABLE,
+        acks_table=ACKS_TABLE,
+        state_machine_name=state_machine_name(config),
+        function_arns={name: function_arn(name) for name in HANDLERS},
+        handler_modules=HANDLERS,
+    )
 
 
 class VirtualClock:
@@ -181,12 +203,16 @@ class LocalWorkflow:
         http: httpx.Client | None = None,
         definition_path: Path = ASL,
         on_invoke: Callable[[str, dict[str, Any]], None] | None = None,
+        iam: IamEnforcement | None = None,
     ) -> None:
+        """`iam`: run every handler with its own role from the synthesized template, IAM enforced."""
         self.config = config
         self.kube = kube
         self.http = http or httpx.Client(timeout=config.smoke.timeout_seconds)
         self.definition_path = definition_path
         self.on_invoke = on_invoke
+        self.enforcement = iam
+        self.iam: LocalIam | None = None
         self._stack = ExitStack()
         self.aws: LocalAws
         self.runtime: Runtime
@@ -208,6 +234,8 @@ class LocalWorkflow:
                 config={"stepfunctions": {"execute_state_machine": True}, "lambda": {"use_docker": False}}
             )
         )
+        if self.enforcement is not None:
+            self.iam = self.enforcement.start(self._stack, self.local_names())
         clock = VirtualClock()
         self._patch_moto(clock)
         self.aws = self._create_resources(clock)
@@ -231,6 +259,13 @@ class LocalWorkflow:
             self._fail_open_tokens()
         finally:
             self._stack.close()
+
+    def local_names(self) -> LocalNames:
+        return local_names(self.config)
+
+    @property
+    def state_machine_name(self) -> str:
+        return state_machine_name(self.config)
 
     def _patch_moto(self, clock: VirtualClock) -> None:
         from moto.awslambda_simple.models import LambdaSimpleBackend
@@ -294,9 +329,9 @@ class LocalWorkflow:
     def _create_resources(self, clock: VirtualClock) -> LocalAws:
         config = self.config
         dynamodb = boto3.resource("dynamodb", region_name=REGION)
-        releases = dynamodb.create_table(TableName="bluegreen-releases", **RELEASES_TABLE_SCHEMA)
+        releases = dynamodb.create_table(TableName=RELEASES_TABLE, **RELEASES_TABLE_SCHEMA)
         acks = dynamodb.create_table(
-            TableName="bluegreen-gateway-acks",
+            TableName=ACKS_TABLE,
             KeySchema=[{"AttributeName": "gateway_id", "KeyType": "HASH"}],
             AttributeDefinitions=[{"AttributeName": "gateway_id", "AttributeType": "S"}],
             BillingMode="PAY_PER_REQUEST",
@@ -324,9 +359,9 @@ class LocalWorkflow:
             cloudwatch.set_alarm_state(AlarmName=name, StateValue="OK", StateReason="local start")
         sfn = boto3.client("stepfunctions", region_name=REGION)
         state_machine_arn = sfn.create_state_machine(
-            name=f"{config.app}-{config.environment}-release",
+            name=self.state_machine_name,
             definition=load_definition(self.definition_path),
-            roleArn=f"arn:aws:iam::{ACCOUNT}:role/bluegreen-release",
+            roleArn=local_role_arn(RELEASE_WORKFLOW, ACCOUNT),
         )["stateMachineArn"]
         gateways = FakeGateways(config.gateways.ids, config.parameter_name, acks, ssm, clock)
         return LocalAws(config, clock, releases, acks, ssm, sfn, cloudwatch, state_machine_arn, gateways)
@@ -357,7 +392,13 @@ class LocalWorkflow:
 
     def call_handler(self, name: str, event: dict[str, Any]) -> Any:
         module = importlib.import_module(HANDLERS[name])
-        return module.handler(event, FakeContext(name), rt=self.runtime)
+        with self.acting_as(name):
+            return module.handler(event, FakeContext(name), rt=self.runtime)
+
+    def acting_as(self, name: str) -> contextlib.AbstractContextManager[object]:
+        """AWS calls made in this block are function `name`'s (its role's, when IAM is enforced):
+        for handlers called from outside the workflow, as a Function URL or Slack calls them."""
+        return acting_as(self.iam, name)
 
     # -- driving an execution ---------------------------------------------------------------------
 

@@ -79,12 +79,13 @@ class SlackWorld:
 
         body = urlencode({"payload": json.dumps(payload)})
         event = url_event(body, sign(body) if headers is None else headers)
-        result: dict[str, Any] = module.handler(
-            event,
-            cast(Any, FakeContext("SlackInteractions")),
-            rt=self.world.workflow.runtime,
-            interactions=self.interactions,
-        )
+        with self.world.workflow.acting_as("SlackInteractions"):
+            result: dict[str, Any] = module.handler(
+                event,
+                cast(Any, FakeContext("SlackInteractions")),
+                rt=self.world.workflow.runtime,
+                interactions=self.interactions,
+            )
         return result
 
     def click(
