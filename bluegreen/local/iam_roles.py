@@ -86,6 +86,7 @@ class LocalIam:
             self.identities[role.name] = Identity(role.name, assumed.arn, credentials)
         stack.enter_context(enforced_iam(self.log))
         stack.enter_context(_executions_act_as_their_role(self))
+        stack.enter_context(_threads_inherit_the_acting_role(self))
         stack.enter_context(mock.patch.object(RequestSigner, "get_auth_instance", self._signer_patch()))
 
     def _create_role(self, iam: Any, role: RolePolicies) -> str:
@@ -125,17 +126,32 @@ class LocalIam:
 
     def credentials_for(self, signer: RequestSigner) -> Credentials:
         """The role acting on this thread, else the administrator."""
-        acting: Identity | None = getattr(self._acting, "identity", None)
+        acting = self.acting
         return acting.credentials if acting is not None else self.admin.credentials
+
+    @property
+    def acting(self) -> Identity | None:
+        """The role acting on this thread, if any."""
+        identity: Identity | None = getattr(self._acting, "identity", None)
+        return identity
 
     @contextmanager
     def acting_as(self, name: str) -> Iterator[Identity]:
         """Sign every request of this thread with role `name`'s credentials until the block ends."""
         identity = self.identities[name]
-        previous = getattr(self._acting, "identity", None)
+        previous = self.acting
         self._acting.identity = identity
         try:
             yield identity
+        finally:
+            self._acting.identity = previous
+
+    @contextmanager
+    def acting_identity(self, identity: Identity | None) -> Iterator[None]:
+        previous = self.acting
+        self._acting.identity = identity
+        try:
+            yield
         finally:
             self._acting.identity = previous
 
@@ -165,6 +181,13 @@ class IamEnforcement:
         return iam
 
 
+def as_administrator(iam: LocalIam | None) -> contextlib.AbstractContextManager[object]:
+    """The harness's own requests in the middle of an execution (stand-in gateways, observers)."""
+    if iam is None:
+        return contextlib.nullcontext()
+    return iam.acting_identity(None)
+
+
 def acting_as(iam: LocalIam | None, name: str) -> contextlib.AbstractContextManager[object]:
     """`iam.acting_as(name)` when IAM is enforced; without enforcement nothing changes."""
     if iam is None:
@@ -191,4 +214,27 @@ def _executions_act_as_their_role(iam: LocalIam) -> Iterator[None]:
             original(worker)
 
     with mock.patch.object(ExecutionWorker, "_execution_logic", execution_logic):
+        yield
+
+
+@contextmanager
+def _threads_inherit_the_acting_role(iam: LocalIam) -> Iterator[None]:
+    """A thread started while a role acts acts as that role too, as everything in a Lambda container
+    runs with its role's credentials: a handler's worker threads, and the threads moto's interpreter
+    starts for each state of an execution."""
+    original: Any = threading.Thread.start
+
+    def start(thread: threading.Thread) -> None:
+        identity = iam.acting
+        if identity is not None:
+            run = thread.run
+
+            def run_as_the_starting_role() -> None:
+                with iam.acting_identity(identity):
+                    run()
+
+            thread.run = run_as_the_starting_role  # type: ignore[method-assign]
+        original(thread)
+
+    with mock.patch.object(threading.Thread, "start", start):
         yield

@@ -35,7 +35,13 @@ from bluegreen.adapters.notify import RecordingNotifier
 from bluegreen.adapters.release_store import ReleaseStore
 from bluegreen.clock import iso
 from bluegreen.config import AppConfig
-from bluegreen.local.iam_roles import IamEnforcement, LocalIam, acting_as, local_role_arn
+from bluegreen.local.iam_roles import (
+    IamEnforcement,
+    LocalIam,
+    acting_as,
+    as_administrator,
+    local_role_arn,
+)
 from bluegreen.local.tables import RELEASES_TABLE_SCHEMA
 from bluegreen.local.template_roles import RELEASE_WORKFLOW, LocalNames
 from bluegreen.runtime import Runtime
@@ -371,11 +377,12 @@ class LocalWorkflow:
     def _invoke(self, function_name: str, body: Any, response_headers: dict[str, str]) -> bytes:
         name = function_name.rsplit(":", 1)[-1].removeprefix("bluegreen-")
         event = json.loads(body) if body else {}
-        if name == "ConfirmGateways":
-            # Gateways heartbeat all the time; only their state when the workflow looks matters here.
-            self.aws.gateways.tick()
-        if self.on_invoke is not None:
-            self.on_invoke(name, event)
+        with as_administrator(self.iam):  # the harness's stand-ins and observers, not the function
+            if name == "ConfirmGateways":
+                # Gateways heartbeat all the time; only their state when the workflow looks matters here.
+                self.aws.gateways.tick()
+            if self.on_invoke is not None:
+                self.on_invoke(name, event)
         started = time.perf_counter()
         try:
             result = self.call_handler(name, event)
