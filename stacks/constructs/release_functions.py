@@ -108,7 +108,7 @@ def release_function_specs(config: AppConfig) -> tuple[FunctionSpec, ...]:
             in_vpc=True,
             cluster_access=view,
             describe_cluster=True,
-            releases_actions=("GetItem", "PutItem", "UpdateItem"),
+            releases_actions=("PutItem", "UpdateItem"),
             describe_alarms=True,
         ),
         FunctionSpec(

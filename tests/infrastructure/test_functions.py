@@ -124,7 +124,7 @@ def expected_permissions(module: str, n: Names) -> dict[str, set[str]]:
         },
         "request_approval": {
             "eks:DescribeCluster": {n.cluster},
-            **{f"dynamodb:{a}": {releases} for a in ("GetItem", "PutItem", "UpdateItem")},
+            **{f"dynamodb:{a}": {releases} for a in ("PutItem", "UpdateItem")},
             "cloudwatch:DescribeAlarms": n.alarms,
             "secretsmanager:GetSecretValue": n.bot_token,
         },
