@@ -16,6 +16,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -38,15 +39,24 @@ class SynthesisError(RuntimeError):
 def synthesized_template(config_path: Path, cache: Path = CACHE) -> dict[str, Any]:
     """The template `app.py` makes from `config_path`, synthesized once per change of its inputs."""
     config_path = config_path.resolve()
-    target = cache / f"{template_digest(config_path)}.template.json"
+    target = _cached(config_path, cache)
     if not target.is_file():
-        cache.mkdir(parents=True, exist_ok=True)
-        document = _synthesize(config_path)
-        partial = target.with_suffix(f".{os.getpid()}.partial")
-        partial.write_text(json.dumps(document, indent=1), encoding="utf-8")
-        partial.replace(target)  # atomic: a concurrent run reads either nothing or the whole file
+        remember_template(config_path, _synthesize(config_path), cache)
     loaded: dict[str, Any] = json.loads(target.read_text(encoding="utf-8"))
     return loaded
+
+
+def remember_template(config_path: Path, document: Mapping[str, Any], cache: Path = CACHE) -> None:
+    """Cache a template synthesized from `config_path` by other means (the infrastructure tests')."""
+    target = _cached(config_path.resolve(), cache)
+    cache.mkdir(parents=True, exist_ok=True)
+    partial = target.with_suffix(f".{os.getpid()}.partial")
+    partial.write_text(json.dumps(document, indent=1), encoding="utf-8")
+    partial.replace(target)  # atomic: a concurrent run reads either nothing or the whole file
+
+
+def _cached(config_path: Path, cache: Path) -> Path:
+    return cache / f"{template_digest(config_path)}.template.json"
 
 
 def template_digest(config_path: Path) -> str:

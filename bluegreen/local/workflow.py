@@ -18,8 +18,7 @@ import time
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
-from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from unittest import mock
@@ -31,9 +30,7 @@ from bluegreen.adapters.active_color import ActiveColorStore
 from bluegreen.adapters.alarms import AlarmReader
 from bluegreen.adapters.gateway_acks import GatewayAckReader
 from bluegreen.adapters.kube import ApiClientFactory
-from bluegreen.adapters.notify import RecordingNotifier
 from bluegreen.adapters.release_store import ReleaseStore
-from bluegreen.clock import iso
 from bluegreen.config import AppConfig
 from bluegreen.local.iam_roles import (
     IamEnforcement,
@@ -42,6 +39,7 @@ from bluegreen.local.iam_roles import (
     as_administrator,
     local_role_arn,
 )
+from bluegreen.local.local_aws import FakeGateways, Invocation, LocalAws, VirtualClock
 from bluegreen.local.tables import RELEASES_TABLE_SCHEMA
 from bluegreen.local.template_roles import RELEASE_WORKFLOW, LocalNames
 from bluegreen.runtime import Runtime
@@ -108,22 +106,6 @@ def local_names(config: AppConfig) -> LocalNames:
     )
 
 
-class VirtualClock:
-    """Real time plus every second the workflow 'waited'."""
-
-    def __init__(self) -> None:
-        self._offset = timedelta()
-        self._lock = threading.Lock()
-
-    def __call__(self) -> datetime:
-        with self._lock:
-            return datetime.now(UTC) + self._offset
-
-    def advance(self, seconds: float) -> None:
-        with self._lock:
-            self._offset += timedelta(seconds=seconds)
-
-
 @dataclass
 class FakeContext:
     """The parts of a Lambda context that Powertools reads."""
@@ -135,67 +117,6 @@ class FakeContext:
     @property
     def invoked_function_arn(self) -> str:
         return function_arn(self.function_name)
-
-
-class FakeGateways:
-    """Gateways as the workflow sees them: each tick, every gateway reads the parameter and writes
-    its acknowledgement, as the real agent does. Modes: follow (healthy), stuck (heartbeats but
-    keeps the old colour), silent (no heartbeat at all)."""
-
-    def __init__(
-        self, ids: list[str], parameter_name: str, acks_table: Any, ssm: Any, clock: VirtualClock
-    ) -> None:
-        self.ids = ids
-        self.mode = dict.fromkeys(ids, "follow")
-        self._parameter = parameter_name
-        self._table = acks_table
-        self._ssm = ssm
-        self._clock = clock
-
-    def tick(self) -> None:
-        parameter = self._ssm.get_parameter(Name=self._parameter)["Parameter"]
-        now = iso(self._clock())
-        for gateway_id in self.ids:
-            mode = self.mode[gateway_id]
-            if mode == "silent":
-                continue
-            item = self._table.get_item(Key={"gateway_id": gateway_id}).get("Item")
-            if mode == "follow" or item is None:
-                item = {
-                    "gateway_id": gateway_id,
-                    "parameter_name": self._parameter,
-                    "color": parameter["Value"],
-                    "parameter_version": int(parameter["Version"]),
-                    "mode": "runtime",
-                    "applied_at": now,
-                }
-            item["heartbeat_at"] = now
-            self._table.put_item(Item=item)
-
-
-@dataclass
-class Invocation:
-    function: str
-    error: str | None
-    at: datetime
-    seconds: float = 0.0
-
-
-@dataclass
-class LocalAws:
-    """The AWS side of a local run, created inside moto."""
-
-    config: AppConfig
-    clock: VirtualClock
-    releases_table: Any
-    acks_table: Any
-    ssm: Any
-    sfn: Any
-    cloudwatch: Any
-    state_machine_arn: str
-    gateways: FakeGateways
-    notifier: RecordingNotifier = field(default_factory=RecordingNotifier)
-    invocations: list[Invocation] = field(default_factory=list)
 
 
 class LocalWorkflow:
@@ -241,7 +162,7 @@ class LocalWorkflow:
             )
         )
         if self.enforcement is not None:
-            self.iam = self.enforcement.start(self._stack, self.local_names())
+            self.iam = self.enforcement.start(self._stack, local_names(self.config))
         clock = VirtualClock()
         self._patch_moto(clock)
         self.aws = self._create_resources(clock)
@@ -265,13 +186,6 @@ class LocalWorkflow:
             self._fail_open_tokens()
         finally:
             self._stack.close()
-
-    def local_names(self) -> LocalNames:
-        return local_names(self.config)
-
-    @property
-    def state_machine_name(self) -> str:
-        return state_machine_name(self.config)
 
     def _patch_moto(self, clock: VirtualClock) -> None:
         from moto.awslambda_simple.models import LambdaSimpleBackend
@@ -365,7 +279,7 @@ class LocalWorkflow:
             cloudwatch.set_alarm_state(AlarmName=name, StateValue="OK", StateReason="local start")
         sfn = boto3.client("stepfunctions", region_name=REGION)
         state_machine_arn = sfn.create_state_machine(
-            name=self.state_machine_name,
+            name=state_machine_name(config),
             definition=load_definition(self.definition_path),
             roleArn=local_role_arn(RELEASE_WORKFLOW, ACCOUNT),
         )["stateMachineArn"]
