@@ -147,9 +147,15 @@ class PaymentMetricConfig(StrictModel):
     """The payment-failure metric the services publish, one series per colour."""
 
     name: str = Field(default="PaymentFailures", min_length=1, max_length=255)
-    namespace: str = Field(default="myapp/payments", min_length=1, max_length=255)
+    namespace: str | None = Field(
+        default=None, min_length=1, max_length=255, description="CloudWatch namespace; `<app>/payments`"
+    )
     color_dimension: str = Field(default="Color", min_length=1, max_length=255)
     threshold: Annotated[float, Field(gt=0)] = Field(default=5, description="Failures per period")
+
+    def namespace_for(self, app: str) -> str:
+        """The namespace the app's payment service publishes the metric in."""
+        return self.namespace or f"{app}/payments"
 
 
 class AlarmsConfig(StrictModel):
@@ -244,6 +250,11 @@ class AppConfig(StrictModel):
     @property
     def service_names(self) -> list[str]:
         return [s.name for s in self.services]
+
+    def watched_alarms(self, taking_traffic: Color) -> list[str]:
+        """The alarms that guard `taking_traffic`: they refuse a release and an approval, stop a
+        switch, end a bake and roll back a finished release (one list for all of them)."""
+        return self.alarms.rollback_alarm_names(self.app, self.environment, taking_traffic)
 
 
 def parse_config(data: Any, source: str) -> AppConfig:

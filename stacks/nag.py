@@ -57,9 +57,10 @@ L1_REASON = (
     "deliberate change of both the runtime and the asset build."
 )
 EXECUTIONS_REASON = (
-    "Prepare checks whether the execution holding the release lock still runs; execution "
-    "names are generated per release, so the ARN ends in '*' but is limited to the "
-    "executions of this stack's own state machine."
+    "Prepare checks whether the execution holding the release lock still runs, and ExecutionEnded "
+    "reads the input of an ended execution whose record is missing; execution names are generated "
+    "per release, so the ARN ends in '*' but is limited to the executions of this stack's own "
+    "state machine."
 )
 LOCK_HOLDER_EXECUTIONS_REASON = (
     "A rollback or scale-down finding the release lock held checks whether the holding execution "
@@ -87,14 +88,17 @@ def apply_aws_solutions_checks(scope: Construct) -> None:
 def suppress_release_stack_findings(stack: ReleaseStack) -> None:
     """The stack's known, reasoned exceptions; anything else AwsSolutions finds is an error."""
     _suppress_function_findings(stack)
-    NagSuppressions.add_resource_suppressions(
-        stack.execution_lookup,
-        [
-            NagPackSuppression(
-                id="AwsSolutions-IAM5", reason=EXECUTIONS_REASON, applies_to=[THIS_STATE_MACHINES_EXECUTIONS]
-            )
-        ],
-    )
+    for lookup in (stack.execution_lookup, stack.ended_lookup):
+        NagSuppressions.add_resource_suppressions(
+            lookup,
+            [
+                NagPackSuppression(
+                    id="AwsSolutions-IAM5",
+                    reason=EXECUTIONS_REASON,
+                    applies_to=[THIS_STATE_MACHINES_EXECUTIONS],
+                )
+            ],
+        )
     NagSuppressions.add_resource_suppressions(
         stack.workflow.state_machine.role,
         [NagPackSuppression(id="AwsSolutions-IAM5", reason=STATE_MACHINE_REASON, applies_to=[ANY_RESOURCE])],

@@ -83,6 +83,10 @@ class ReleaseStack(Stack):
             logs=self.logs,
         )
         self.execution_lookup = self.functions.grant_execution_lookup("Prepare", self.workflow.state_machine)
+        # ExecutionEnded reads the input of an execution whose record was deleted, to restore it
+        self.ended_lookup = self.functions.grant_execution_lookup(
+            "ExecutionEnded", self.workflow.state_machine
+        )
         self.functions.grant_task_response("DecideApproval", self.workflow.state_machine)
         self.execution_ended = ExecutionEndedRule(
             self,
@@ -90,7 +94,7 @@ class ReleaseStack(Stack):
             state_machine=self.workflow.state_machine,
             function=self.functions.functions["ExecutionEnded"],
         )
-        # Approvals (issue 5): Slack interactivity URL, IAM-signed decide URL (CLI), the console's
+        # Approvals: Slack interactivity URL, IAM-signed decide URL (CLI), the console's
         # decision workflow, the approvers' managed policy and the Slack secrets' read grants.
         self.approvals = Approvals(
             self,
@@ -109,7 +113,7 @@ class ReleaseStack(Stack):
             parameter=self.parameter,
             acks_table=self.tables.acks,
         )
-        # Rollback after the workflow (issue 6): release-health alarms per colour, alarm -> rollback,
+        # Rollback after the workflow: release-health alarms per colour, alarm -> rollback,
         # and the old colour scaled down only when the rollback window closes.
         self.release_alarms = ReleaseAlarms(self, "ReleaseAlarms", config=config)
         self.rollback = RollbackEvents(

@@ -9,82 +9,58 @@ One DynamoDB table, partition key `pk`:
 
 from __future__ import annotations
 
-import json
-import uuid
 from collections.abc import Callable
 from datetime import datetime
-from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from boto3.dynamodb.conditions import Key
 from botocore.exceptions import ClientError
 
+from bluegreen.adapters.release_items import (
+    HISTORY_INDEX,
+    HISTORY_KEY,
+    HISTORY_SORT_KEY,
+    PSEUDO_HOLDER_LIFETIME_SECONDS,
+    PSEUDO_HOLDER_PREFIX,
+    from_item_value,
+    history_key,
+    is_conditional_failure,
+    pseudo_holder,
+    pseudo_holder_alive,
+    to_item_value,
+)
 from bluegreen.clock import Clock, iso, utc_now
-from bluegreen.errors import ApprovalDecisionError, ReleaseLockedError
+from bluegreen.errors import (
+    ApprovalDecisionError,
+    RecordWriteConflictError,
+    ReleaseLockedError,
+    ReleaseRecordMissingError,
+)
+from bluegreen.records import LatestRelease, RecordedEnding, ReleaseRecord
 
-# The releases table's `History` index (stacks/constructs/storage.py): every release record carries
-# history_key = "<app>#<environment>"; with `created_at` (ISO-8601 UTC) it lists releases newest first.
-HISTORY_INDEX = "History"
-HISTORY_KEY = "history_key"
-HISTORY_SORT_KEY = "created_at"
+__all__ = [
+    "HISTORY_INDEX",
+    "HISTORY_KEY",
+    "HISTORY_SORT_KEY",
+    "PSEUDO_HOLDER_LIFETIME_SECONDS",
+    "PSEUDO_HOLDER_PREFIX",
+    "ReleaseStore",
+    "from_item_value",
+    "history_key",
+    "pseudo_holder",
+    "pseudo_holder_alive",
+    "to_item_value",
+]
 
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb.service_resource import Table
 
-def history_key(app: str, environment: str) -> str:
-    return f"{app}#{environment}"
-
-
-def to_item_value(value: Any) -> Any:
-    """JSON-shaped data as DynamoDB accepts it (floats become Decimals, datetimes ISO strings)."""
-    return json.loads(json.dumps(value, default=_default), parse_float=Decimal)
-
-
-def from_item_value(value: Any) -> Any:
-    """DynamoDB's Decimals back to ints and floats."""
-    if isinstance(value, Decimal):
-        return int(value) if value == value.to_integral_value() else float(value)
-    if isinstance(value, dict):
-        return {k: from_item_value(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [from_item_value(v) for v in value]
-    return value
-
-
-def _default(value: Any) -> Any:
-    if isinstance(value, datetime):
-        return iso(value)
-    if hasattr(value, "model_dump"):
-        return value.model_dump(mode="json")
-    raise TypeError(f"cannot store {type(value).__name__}")
-
-
-PSEUDO_HOLDER_PREFIX = "bluegreen:"
-PSEUDO_HOLDER_LIFETIME_SECONDS = 300
-"""Longer than any function that takes the lock outside an execution (rollback, scale-down) runs."""
-
-
-def pseudo_holder(purpose: str, release_id: str, now: datetime) -> str:
-    """A lock holder that is not an execution ARN, unique per call (the lock is re-entrant for the
-    same holder): `bluegreen:<purpose>:<release id>:<random>:<epoch seconds>`."""
-    return f"{PSEUDO_HOLDER_PREFIX}{purpose}:{release_id}:{uuid.uuid4().hex[:12]}:{int(now.timestamp())}"
-
-
-def pseudo_holder_alive(holder: str, now: datetime) -> bool | None:
-    """None for an execution ARN; else whether that pseudo holder may still be working."""
-    if not holder.startswith(PSEUDO_HOLDER_PREFIX):
-        return None
-    try:
-        taken = int(holder.rsplit(":", 1)[-1])
-    except ValueError:
-        return False
-    return now.timestamp() - taken < PSEUDO_HOLDER_LIFETIME_SECONDS
-
-
-def _is_conditional_failure(exc: ClientError) -> bool:
-    return exc.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException"
+RECORD_WRITE_ATTEMPTS = 3
+"""Conditional record updates retried this often before giving up with a clear error."""
 
 
 class ReleaseStore:
-    def __init__(self, table: Any, clock: Clock = utc_now) -> None:
-        """`table` is a boto3 DynamoDB Table resource."""
+    def __init__(self, table: Table, clock: Clock = utc_now) -> None:
         self._table = table
         self._now = clock
 
@@ -101,6 +77,7 @@ class ReleaseStore:
         execution_arn: str,
         release_id: str,
         is_running: Callable[[str], bool],
+        _attempt: int = 0,
     ) -> str | None:
         """Take the lock for this execution. Returns the ARN of a stale holder taken over, if any.
 
@@ -122,11 +99,15 @@ class ReleaseStore:
             )
             return None
         except ClientError as exc:
-            if not _is_conditional_failure(exc):
+            if not is_conditional_failure(exc):
                 raise
         holder = self.lock_holder(app, environment)
-        if holder is None:  # released between our write and our read: try once more
-            return self.acquire_lock(app, environment, execution_arn, release_id, is_running)
+        if holder is None:  # released between our write and our read: try again, a few times
+            if _attempt + 1 >= RECORD_WRITE_ATTEMPTS:
+                raise ReleaseLockedError(
+                    app, environment, "another execution (the lock keeps changing hands)"
+                )
+            return self.acquire_lock(app, environment, execution_arn, release_id, is_running, _attempt + 1)
         if is_running(holder):
             raise ReleaseLockedError(app, environment, holder)
         try:
@@ -136,7 +117,7 @@ class ReleaseStore:
                 ExpressionAttributeValues={":stale": holder},
             )
         except ClientError as exc:
-            if _is_conditional_failure(exc):
+            if is_conditional_failure(exc):
                 current = self.lock_holder(app, environment) or "another execution"
                 raise ReleaseLockedError(app, environment, current) from exc
             raise
@@ -158,7 +139,7 @@ class ReleaseStore:
             )
             return True
         except ClientError as exc:
-            if _is_conditional_failure(exc):
+            if is_conditional_failure(exc):
                 return False
             raise
 
@@ -176,11 +157,16 @@ class ReleaseStore:
         try:
             self._table.put_item(Item=to_item_value(item), ConditionExpression="attribute_not_exists(pk)")
         except ClientError as exc:
-            if not _is_conditional_failure(exc):
+            if not is_conditional_failure(exc):
                 raise
 
     def update_record(self, release_id: str, fields: dict[str, Any], step: str | None = None) -> None:
-        """Set top-level fields of a record (creating it if needed), and stamp `steps.<step>` with now."""
+        """Set top-level fields of an existing record, and stamp `steps.<step>` with now.
+
+        Never creates a record: one deleted during the release raises ReleaseRecordMissingError
+        (an UpdateItem would otherwise recreate it without app, version or trigger). A conditional
+        write that keeps failing raises RecordWriteConflictError after a few attempts.
+        """
         names: dict[str, str] = {}
         values: dict[str, Any] = {}
         sets: list[str] = []
@@ -188,40 +174,77 @@ class ReleaseStore:
             names[f"#f{index}"] = field
             values[f":v{index}"] = to_item_value(value)
             sets.append(f"#f{index} = :v{index}")
+        if step is None and not sets:
+            return
+        condition = "attribute_exists(pk)"
         if step is not None:
             names["#steps"] = "steps"
             names["#step"] = step
             values[":now"] = iso(self._now())
-            values[":empty"] = {}
-            # A map attribute must exist before a nested SET; do it in two writes when it doesn't.
+            sets.append("#steps.#step = :now")
+            # A map attribute must exist before a nested SET.
+            condition += " AND attribute_exists(#steps)"
+        for _attempt in range(RECORD_WRITE_ATTEMPTS):
             try:
                 self._table.update_item(
                     Key={"pk": self.record_key(release_id)},
-                    UpdateExpression="SET " + ", ".join([*sets, "#steps.#step = :now"]),
-                    ConditionExpression="attribute_exists(#steps)",
+                    UpdateExpression="SET " + ", ".join(sets),
+                    ConditionExpression=condition,
                     ExpressionAttributeNames=names,
-                    ExpressionAttributeValues={k: v for k, v in values.items() if k != ":empty"},
+                    ExpressionAttributeValues=values,
                 )
                 return
             except ClientError as exc:
-                if not _is_conditional_failure(exc):
+                if not is_conditional_failure(exc):
                     raise
+            self._repair_record(release_id)
+        raise RecordWriteConflictError(release_id, RECORD_WRITE_ATTEMPTS)
+
+    def _repair_record(self, release_id: str) -> None:
+        """After a failed conditional update: the record is gone (refuse), or lacks its steps map."""
+        record = self.get_record(release_id)
+        if record is None:
+            raise ReleaseRecordMissingError(release_id)
+        if isinstance(record.get("steps"), dict):
+            return  # a conditional failure that should not happen: try again, a bounded number of times
+        try:
             self._table.update_item(
                 Key={"pk": self.record_key(release_id)},
-                UpdateExpression="SET #steps = if_not_exists(#steps, :empty), release_id = :rid",
+                UpdateExpression="SET #steps = :empty",
+                ConditionExpression="attribute_exists(pk)",
                 ExpressionAttributeNames={"#steps": "steps"},
-                ExpressionAttributeValues={":empty": {}, ":rid": release_id},
+                ExpressionAttributeValues={":empty": {}},
             )
-            self.update_record(release_id, fields, step)
-            return
-        if not sets:
-            return
-        self._table.update_item(
-            Key={"pk": self.record_key(release_id)},
-            UpdateExpression="SET " + ", ".join(sets),
-            ExpressionAttributeNames=names,
-            ExpressionAttributeValues=values,
-        )
+        except ClientError as exc:
+            if is_conditional_failure(exc):
+                raise ReleaseRecordMissingError(release_id) from exc
+            raise
+
+    def recent_records(self, app: str, environment: str, limit: int) -> list[dict[str, Any]]:
+        """The `limit` newest release records of `app`/`environment`, newest first (the History index)."""
+        kwargs: dict[str, Any] = {
+            "IndexName": HISTORY_INDEX,
+            "KeyConditionExpression": Key(HISTORY_KEY).eq(history_key(app, environment)),
+            "ScanIndexForward": False,
+            "Limit": limit,
+        }
+        items: list[dict[str, Any]] = []
+        while len(items) < limit:
+            page = self._table.query(**kwargs)
+            items += [from_item_value(item) for item in page.get("Items", [])]
+            if "LastEvaluatedKey" not in page:
+                break
+            kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+        return items[:limit]
+
+    def get(self, release_id: str) -> ReleaseRecord | None:
+        """The record, typed (None when there is none)."""
+        item = self.get_record(release_id)
+        return ReleaseRecord.from_item(item) if item is not None else None
+
+    def record_ending(self, release_id: str, ending: RecordedEnding, step: str | None = None) -> None:
+        """Write how the release ended; `steps.<outcome>` (or `step`) is stamped with now."""
+        self.update_record(release_id, ending.fields(), step=step or ending.outcome.value)
 
     def get_record(self, release_id: str) -> dict[str, Any] | None:
         item = self._table.get_item(Key={"pk": self.record_key(release_id)}, ConsistentRead=True).get("Item")
@@ -233,23 +256,27 @@ class ReleaseStore:
     def latest_key(app: str, environment: str) -> str:
         return f"LATEST#{app}#{environment}"
 
-    def set_latest(self, app: str, environment: str, fields: dict[str, Any]) -> None:
-        """Point at the release that just finished (replacing the previous pointer)."""
-        item = {"pk": self.latest_key(app, environment), "app": app, "environment": environment, **fields}
+    def set_latest(self, app: str, environment: str, latest: LatestRelease) -> None:
+        """Point at the release that just put traffic on its colour (replacing the previous pointer)."""
+        fields = latest.model_dump(mode="json", exclude_none=True)
+        item = {"app": app, "environment": environment, **fields}
+        removed = [
+            name for name in ("rolled_back_at", "scaled_down_at", "superseded_by") if name not in fields
+        ]
         self._table.update_item(
-            Key={"pk": item.pop("pk")},
+            Key={"pk": self.latest_key(app, environment)},
             UpdateExpression="SET "
             + ", ".join(f"#f{i} = :v{i}" for i in range(len(item)))
-            + " REMOVE rolled_back_at, scaled_down_at, superseded_by",
+            + (" REMOVE " + ", ".join(removed) if removed else ""),
             ExpressionAttributeNames={f"#f{i}": name for i, name in enumerate(item)},
             ExpressionAttributeValues={f":v{i}": to_item_value(v) for i, v in enumerate(item.values())},
         )
 
-    def get_latest(self, app: str, environment: str) -> dict[str, Any] | None:
+    def get_latest(self, app: str, environment: str) -> LatestRelease | None:
         item = self._table.get_item(Key={"pk": self.latest_key(app, environment)}, ConsistentRead=True).get(
             "Item"
         )
-        return from_item_value(item) if item else None
+        return LatestRelease.model_validate(from_item_value(item)) if item else None
 
     def supersede_latest(self, app: str, environment: str, release_id: str) -> None:
         """A new release has started: the old colour is about to be redeployed, so the previous
@@ -262,11 +289,25 @@ class ReleaseStore:
                 ExpressionAttributeValues={":rid": release_id},
             )
         except ClientError as exc:
-            if not _is_conditional_failure(exc):
+            if not is_conditional_failure(exc):
                 raise
 
-    def mark_latest(self, app: str, environment: str, release_id: str, fields: dict[str, Any]) -> bool:
-        """Set fields on the pointer only while it still points at `release_id`."""
+    def mark_latest(
+        self,
+        app: str,
+        environment: str,
+        release_id: str,
+        *,
+        rolled_back_at: datetime | None = None,
+        scaled_down_at: datetime | None = None,
+    ) -> bool:
+        """Say on the pointer that its release was rolled back, or its old colour scaled down —
+        only while it still points at `release_id`."""
+        fields = {
+            name: value
+            for name, value in (("rolled_back_at", rolled_back_at), ("scaled_down_at", scaled_down_at))
+            if value is not None
+        }
         try:
             self._table.update_item(
                 Key={"pk": self.latest_key(app, environment)},
@@ -279,7 +320,7 @@ class ReleaseStore:
                 },
             )
         except ClientError as exc:
-            if _is_conditional_failure(exc):
+            if is_conditional_failure(exc):
                 return False
             raise
         return True
@@ -324,7 +365,7 @@ class ReleaseStore:
                 ReturnValues="ALL_NEW",
             )
         except ClientError as exc:
-            if not _is_conditional_failure(exc):
+            if not is_conditional_failure(exc):
                 raise
             current = self.get_approval(approval_id)
             if current is None:
@@ -341,7 +382,7 @@ class ReleaseStore:
                 ReturnValues="ALL_OLD",
             )
         except ClientError as exc:
-            if _is_conditional_failure(exc):
+            if is_conditional_failure(exc):
                 return None
             raise
         attributes = response.get("Attributes")

@@ -13,12 +13,12 @@ import contextlib
 import importlib
 import json
 import os
-import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 from unittest import mock
@@ -30,51 +30,41 @@ from bluegreen.adapters.active_color import ActiveColorStore
 from bluegreen.adapters.alarms import AlarmReader
 from bluegreen.adapters.gateway_acks import GatewayAckReader
 from bluegreen.adapters.kube import ApiClientFactory
+from bluegreen.adapters.notify import RecordingNotifier
 from bluegreen.adapters.release_store import ReleaseStore
 from bluegreen.config import AppConfig
-from bluegreen.local.iam_roles import (
-    IamEnforcement,
-    LocalIam,
-    acting_as,
-    as_administrator,
-    local_role_arn,
+from bluegreen.local.fake_gateways import FakeGateways
+from bluegreen.local.faults import Faults
+from bluegreen.local.iam_roles import IamEnforcement, LocalIam, acting_as, as_administrator, local_role_arn
+from bluegreen.local.moto_patches import patch_moto
+from bluegreen.local.names import (
+    ACCOUNT,
+    ACKS_TABLE,
+    HANDLERS,
+    PARTITION,
+    REGION,
+    RELEASES_TABLE,
+    FakeContext,
+    function_arn,
+    local_names,
+    state_machine_name,
 )
-from bluegreen.local.local_aws import FakeGateways, Invocation, LocalAws, VirtualClock
 from bluegreen.local.tables import RELEASES_TABLE_SCHEMA
-from bluegreen.local.template_roles import RELEASE_WORKFLOW, LocalNames
+from bluegreen.local.template_roles import RELEASE_WORKFLOW
+from bluegreen.local.virtual_time import VirtualClock
 from bluegreen.runtime import Runtime
 
+__all__ = [
+    "ACCOUNT",
+    "HANDLERS",
+    "FakeContext",
+    "FakeGateways",
+    "LocalWorkflow",
+    "VirtualClock",
+    "load_definition",
+]
+
 ASL = Path(__file__).resolve().parents[2] / "statemachines" / "release.asl.json"
-REGION = "us-east-1"
-ACCOUNT = "123456789012"
-PARTITION = "aws"
-RELEASES_TABLE = "bluegreen-releases"
-ACKS_TABLE = "bluegreen-gateway-acks"
-
-# Function name (as in the ASL substitutions and the CDK construct ids) -> handler module.
-HANDLERS: dict[str, str] = {
-    "Prepare": "lambdas.prepare",
-    "Deploy": "lambdas.deploy",
-    "CheckRollout": "lambdas.check_rollout",
-    "SmokeTests": "lambdas.smoke_tests",
-    "RequestApproval": "lambdas.request_approval",
-    "PreSwitchChecks": "lambdas.pre_switch_checks",
-    "Switch": "lambdas.switch",
-    "ConfirmGateways": "lambdas.confirm_gateways",
-    "CheckBake": "lambdas.check_bake",
-    "Rollback": "lambdas.rollback",
-    "Finish": "lambdas.finish",
-    "RecordFailure": "lambdas.record_failure",
-    "DecideApproval": "lambdas.decide_approval",
-    "ExecutionEnded": "lambdas.execution_ended",
-    "SlackInteractions": "lambdas.slack_interactions",
-    "AlarmRollback": "lambdas.alarm_rollback",
-    "ScaleDown": "lambdas.scale_down",
-}
-
-
-def function_arn(name: str) -> str:
-    return f"arn:{PARTITION}:lambda:{REGION}:{ACCOUNT}:function:bluegreen-{name}"
 
 
 def load_definition(path: Path = ASL) -> str:
@@ -88,35 +78,29 @@ def load_definition(path: Path = ASL) -> str:
     return text
 
 
-def state_machine_name(config: AppConfig) -> str:
-    return f"{config.app}-{config.environment}-release"
-
-
-def local_names(config: AppConfig) -> LocalNames:
-    """What a local run calls the stack's resources (the template's policies are resolved to them)."""
-    return LocalNames(
-        partition=PARTITION,
-        region=REGION,
-        account=ACCOUNT,
-        releases_table=RELEASES_TABLE,
-        acks_table=ACKS_TABLE,
-        state_machine_name=state_machine_name(config),
-        function_arns={name: function_arn(name) for name in HANDLERS},
-        handler_modules=HANDLERS,
-    )
+@dataclass
+class Invocation:
+    function: str
+    error: str | None
+    at: datetime
+    seconds: float = 0.0
 
 
 @dataclass
-class FakeContext:
-    """The parts of a Lambda context that Powertools reads."""
+class LocalAws:
+    """The AWS side of a local run, created inside moto."""
 
-    function_name: str
-    memory_limit_in_mb: int = 256
-    aws_request_id: str = "local"
-
-    @property
-    def invoked_function_arn(self) -> str:
-        return function_arn(self.function_name)
+    config: AppConfig
+    clock: VirtualClock
+    releases_table: Any
+    acks_table: Any
+    ssm: Any
+    sfn: Any
+    cloudwatch: Any
+    state_machine_arn: str
+    gateways: FakeGateways
+    notifier: RecordingNotifier = field(default_factory=RecordingNotifier)
+    invocations: list[Invocation] = field(default_factory=list)
 
 
 class LocalWorkflow:
@@ -138,6 +122,10 @@ class LocalWorkflow:
         self.http = http or httpx.Client(timeout=config.smoke.timeout_seconds)
         self.definition_path = definition_path
         self.on_invoke = on_invoke
+        self.on_wait: Callable[[str, int], None] | None = None
+        """Called with (state name, seconds) when the workflow enters a Wait state."""
+        self.faults = Faults()
+        self.ended_events: list[dict[str, Any]] = []
         self.enforcement = iam
         self.iam: LocalIam | None = None
         self._stack = ExitStack()
@@ -165,6 +153,7 @@ class LocalWorkflow:
             self.iam = self.enforcement.start(self._stack, local_names(self.config))
         clock = VirtualClock()
         self._patch_moto(clock)
+        self._stack.enter_context(self.faults.patched())
         self.aws = self._create_resources(clock)
         self.runtime = Runtime(
             config=self.config,
@@ -188,63 +177,17 @@ class LocalWorkflow:
             self._stack.close()
 
     def _patch_moto(self, clock: VirtualClock) -> None:
-        from moto.awslambda_simple.models import LambdaSimpleBackend
-        from moto.core.botocore_stubber import BotocoreStubber
-        from moto.stepfunctions.parser.asl.component.common.retry import retrier_decl
-        from moto.stepfunctions.parser.asl.component.state.exec.state_task import lambda_eval_utils
-        from moto.stepfunctions.parser.asl.component.state.wait.wait_function.wait_function import (
-            WaitFunction,
+        patch_moto(
+            self._stack,
+            clock,
+            invoke=self._invoke,
+            on_wait=self._on_wait,
         )
 
-        workflow = self
-
-        def invoke(
-            backend: Any, function_name: str, qualifier: Any, body: Any, headers: Any, response_headers: Any
-        ) -> bytes:
-            return workflow._invoke(function_name, body, response_headers)
-
-        def wait_interval(wait_function: Any, env: Any, wait_seconds: int) -> None:
-            clock.advance(wait_seconds)
-
-        class VirtualTime:
-            """Retry intervals move the virtual clock instead of sleeping (only in the retrier module)."""
-
-            @staticmethod
-            def sleep(seconds: float) -> None:
-                clock.advance(seconds)
-
-            time = staticmethod(time.time)
-
-        # moto's backends are not thread-safe (a read racing a write fails with "dictionary changed
-        # size during iteration"), and here the execution's thread and the test's thread both call
-        # them: serialize every request. Re-entrant, because a Lambda invoke runs a handler that
-        # makes requests of its own on the same thread.
-        moto_lock = threading.RLock()
-        handle_request = BotocoreStubber.__call__
-
-        def serialized(stubber: Any, event_name: str, request: Any, **kwargs: Any) -> Any:
-            with moto_lock:
-                return handle_request(stubber, event_name, request, **kwargs)
-
-        self._stack.enter_context(mock.patch.object(BotocoreStubber, "__call__", serialized))
-
-        # moto's interpreter builds a new boto3 Lambda client for every Lambda task (~30 ms each):
-        # build one per region and service, and reuse it (clients are thread-safe).
-        make_client = lambda_eval_utils.boto_client_for  # type: ignore[attr-defined]
-        clients: dict[tuple[str, str], Any] = {}
-
-        def cached_client(region: str, service: str, state_credentials: Any = None) -> Any:
-            key = (region, service)
-            if key not in clients:
-                clients[key] = make_client(
-                    region=region, service=service, state_credentials=state_credentials
-                )
-            return clients[key]
-
-        self._stack.enter_context(mock.patch.object(lambda_eval_utils, "boto_client_for", cached_client))
-        self._stack.enter_context(mock.patch.object(LambdaSimpleBackend, "invoke", invoke))
-        self._stack.enter_context(mock.patch.object(WaitFunction, "_wait_interval", wait_interval))
-        self._stack.enter_context(mock.patch.object(retrier_decl, "time", VirtualTime))
+    def _on_wait(self, state: str, seconds: int) -> None:
+        if self.on_wait is not None:
+            with as_administrator(self.iam):  # the test's observer, in the execution's thread
+                self.on_wait(state, seconds)
 
     def _create_resources(self, clock: VirtualClock) -> LocalAws:
         config = self.config
@@ -292,14 +235,20 @@ class LocalWorkflow:
         name = function_name.rsplit(":", 1)[-1].removeprefix("bluegreen-")
         event = json.loads(body) if body else {}
         with as_administrator(self.iam):  # the harness's stand-ins and observers, not the function
-            if name == "ConfirmGateways":
-                # Gateways heartbeat all the time; only their state when the workflow looks matters here.
-                self.aws.gateways.tick()
+            # Gateways heartbeat all the time (every poll, a couple of seconds); only their state when
+            # a step looks matters here, so they tick before every step.
+            self.aws.gateways.tick()
             if self.on_invoke is not None:
                 self.on_invoke(name, event)
         started = time.perf_counter()
         try:
-            result = self.call_handler(name, event)
+            with self.faults.running(name):
+                injected = self.faults.lambda_failure()
+                if injected is not None:
+                    self.aws.invocations.append(Invocation(name, injected["errorType"], self.aws.clock()))
+                    response_headers["x-amz-function-error"] = "Unhandled"
+                    return json.dumps(injected).encode()
+                result = self.call_handler(name, event)
         except Exception as exc:  # a Lambda function error, exactly as AWS reports it
             elapsed = time.perf_counter() - started
             self.aws.invocations.append(Invocation(name, type(exc).__name__, self.aws.clock(), elapsed))
@@ -347,6 +296,33 @@ class LocalWorkflow:
     def wait_for_end(self, execution_arn: str, timeout: float = 30.0) -> dict[str, Any]:
         self.wait_until(lambda: self.describe(execution_arn)["status"] != "RUNNING", timeout, "execution end")
         return self.describe(execution_arn)
+
+    def deliver_execution_ended(self, execution_arn: str) -> Any:
+        """What the EventBridge rule does when an execution ends ABORTED, TIMED_OUT or FAILED: call
+        ExecutionEnded with the status change (the event carries no error; the handler looks it up).
+        Like EventBridge, retries a failed delivery (a few times here)."""
+        execution = self.describe(execution_arn)
+        if execution["status"] not in ("ABORTED", "TIMED_OUT", "FAILED"):
+            return None
+        event = {
+            "detail-type": "Step Functions Execution Status Change",
+            "source": "aws.states",
+            "detail": {
+                "executionArn": execution_arn,
+                "stateMachineArn": self.aws.state_machine_arn,
+                "status": execution["status"],
+            },
+        }
+        self.ended_events.append(event)
+        for attempt in range(3):
+            try:
+                self.aws.gateways.tick()
+                with self.faults.running("ExecutionEnded"):
+                    return self.call_handler("ExecutionEnded", event)
+            except Exception:
+                if attempt == 2:
+                    raise
+        return None
 
     def pending_approval(self, release_id: str) -> str | None:
         record = self.runtime.releases.get_record(release_id) or {}

@@ -27,6 +27,9 @@ from stacks.constructs.storage import ReleaseTables
 from stacks.lambda_defaults import execution_role, new_function
 
 MAX_LAMBDA_SECONDS = 900
+RECORD_UPDATES = ("GetItem", "UpdateItem")
+"""What updating the release record takes: ReleaseStore.update_record reads the record back when a
+conditional write fails (a record deleted during the release, or one without its steps map)."""
 
 
 class ParameterAccess(StrEnum):
@@ -81,7 +84,7 @@ def release_function_specs(config: AppConfig) -> tuple[FunctionSpec, ...]:
             read_manifests=True,
             cluster_access=edit,
             describe_cluster=True,
-            releases_actions=("UpdateItem",),
+            releases_actions=RECORD_UPDATES,
         ),
         FunctionSpec(
             "CheckRollout",
@@ -91,7 +94,7 @@ def release_function_specs(config: AppConfig) -> tuple[FunctionSpec, ...]:
             in_vpc=True,
             cluster_access=view,
             describe_cluster=True,
-            releases_actions=("UpdateItem",),
+            releases_actions=RECORD_UPDATES,
         ),
         FunctionSpec(
             "SmokeTests",
@@ -99,7 +102,7 @@ def release_function_specs(config: AppConfig) -> tuple[FunctionSpec, ...]:
             "Run the smoke suite through the preprod host",
             timeout_seconds=smoke_seconds,
             in_vpc=True,
-            releases_actions=("UpdateItem",),
+            releases_actions=RECORD_UPDATES,
         ),
         FunctionSpec(
             "RequestApproval",
@@ -108,7 +111,7 @@ def release_function_specs(config: AppConfig) -> tuple[FunctionSpec, ...]:
             in_vpc=True,
             cluster_access=view,
             describe_cluster=True,
-            releases_actions=("PutItem", "UpdateItem"),
+            releases_actions=(*RECORD_UPDATES, "PutItem"),
             describe_alarms=True,
         ),
         FunctionSpec(
@@ -143,7 +146,7 @@ def release_function_specs(config: AppConfig) -> tuple[FunctionSpec, ...]:
             in_vpc=True,
             cluster_access=view,
             describe_cluster=True,
-            releases_actions=("UpdateItem",),
+            releases_actions=RECORD_UPDATES,
             parameter_access=read,
             describe_alarms=True,
         ),
@@ -151,7 +154,7 @@ def release_function_specs(config: AppConfig) -> tuple[FunctionSpec, ...]:
             "Switch",
             "switch",
             "Point the active-colour parameter at the idle colour",
-            releases_actions=("GetItem", "UpdateItem"),  # GetItem: the Slack thread of the release
+            releases_actions=RECORD_UPDATES,  # GetItem also finds the Slack thread of the release
             parameter_access=read_write,
         ),
         FunctionSpec(
@@ -159,14 +162,14 @@ def release_function_specs(config: AppConfig) -> tuple[FunctionSpec, ...]:
             "confirm_gateways",
             "Check that every live gateway acknowledged the switch or the rollback",
             timeout_seconds=60,
-            releases_actions=("UpdateItem",),
+            releases_actions=RECORD_UPDATES,
             acks_actions=("Scan",),
         ),
         FunctionSpec(
             "CheckBake",
             "check_bake",
             "Watch the release's alarms while the new colour bakes",
-            releases_actions=("UpdateItem",),
+            releases_actions=RECORD_UPDATES,
             describe_alarms=True,
         ),
         FunctionSpec(
@@ -174,14 +177,15 @@ def release_function_specs(config: AppConfig) -> tuple[FunctionSpec, ...]:
             "rollback",
             "Flip the parameter back to the previous colour",
             timeout_seconds=60,
-            releases_actions=("GetItem", "UpdateItem"),  # GetItem: the Slack thread of the release
+            releases_actions=RECORD_UPDATES,  # GetItem also finds the Slack thread of the release
             parameter_access=read_write,
         ),
         FunctionSpec(
             "Finish",
             "finish",
             "Release the lock and record success",
-            releases_actions=("GetItem", "UpdateItem", "DeleteItem"),
+            # PutItem: a record deleted during the release is written again before the ending
+            releases_actions=("GetItem", "PutItem", "UpdateItem", "DeleteItem"),
             # where traffic really is: the parameter and what the gateways acknowledged
             acks_actions=("Scan",),
             parameter_access=read,
@@ -190,7 +194,8 @@ def release_function_specs(config: AppConfig) -> tuple[FunctionSpec, ...]:
             "RecordFailure",
             "record_failure",
             "Record why the release failed and release the lock",
-            # PutItem: a release refused before Prepare wrote its record gets one here
+            # PutItem: a release refused before Prepare wrote its record (or whose record was
+            # deleted meanwhile) gets one here
             releases_actions=("GetItem", "PutItem", "UpdateItem", "DeleteItem"),
             acks_actions=("Scan",),
             parameter_access=read,
@@ -200,7 +205,8 @@ def release_function_specs(config: AppConfig) -> tuple[FunctionSpec, ...]:
             "execution_ended",
             "An execution stopped, timed out or failed without recording: release the lock, close it",
             in_workflow=False,
-            releases_actions=("GetItem", "UpdateItem", "DeleteItem"),
+            # PutItem: a record deleted during the release is restored from the execution's input
+            releases_actions=("GetItem", "PutItem", "UpdateItem", "DeleteItem"),
             acks_actions=("Scan",),
             parameter_access=read,
         ),

@@ -19,6 +19,7 @@ from aws_cdk import aws_stepfunctions as sfn
 from cdk_nag import NagPackSuppression, NagSuppressions
 from constructs import Construct
 
+from bluegreen.adapters.release_store import HISTORY_INDEX
 from bluegreen.config import AppConfig
 from stacks import nag
 from stacks.constructs.active_color import ActiveColorParameter
@@ -61,6 +62,7 @@ class RollbackEvents(Construct):
             timeout_seconds=min(MAX_LAMBDA_SECONDS, confirm + 60),
             cluster_access=ClusterAccessLevel.VIEW,
             acks=True,
+            reads_history=True,  # `bluegreen rollback --to` finds the newest release on a colour
         )
         props.parameter.grant_write(self.rollback_role)
         grant_describe_alarms(self.rollback_role)
@@ -71,6 +73,7 @@ class RollbackEvents(Construct):
             timeout_seconds=120,
             cluster_access=ClusterAccessLevel.EDIT,
             acks=False,
+            reads_history=False,
         )
         for role in (self.rollback_role, self.scale_down_role):
             self._grant_notifier_secret(role)
@@ -90,6 +93,7 @@ class RollbackEvents(Construct):
         timeout_seconds: int,
         cluster_access: ClusterAccessLevel,
         acks: bool,
+        reads_history: bool,
     ) -> tuple[iam.Role, lambda_.Function]:
         props = self._props
         role = execution_role(self, f"{construct_id}Role", description=f"bluegreen {construct_id}")
@@ -117,6 +121,13 @@ class RollbackEvents(Construct):
             security_groups=props.network.security_groups,
         )
         _grant_items(role, props.tables.releases.table_arn, LOCK_AND_RECORD)
+        if reads_history:
+            role.add_to_principal_policy(
+                iam.PolicyStatement(
+                    actions=["dynamodb:Query"],
+                    resources=[f"{props.tables.releases.table_arn}/index/{HISTORY_INDEX}"],
+                )
+            )
         if acks:
             _grant_items(role, props.tables.acks.table_arn, ("Scan",))
         props.parameter.grant_read(role)
@@ -217,7 +228,7 @@ class RollbackEvents(Construct):
 
 
 def notifier_secret_name(config: AppConfig) -> str | None:
-    """The Slack bot token secret, when the approvals config names one (Slack is issue 5's)."""
+    """The Slack bot token secret, when the approvals config names one."""
     name = getattr(config.approvals, "slack_bot_token_secret", None)
     channel = getattr(config.approvals, "slack_channel", None)
     return str(name) if name and channel else None

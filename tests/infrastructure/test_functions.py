@@ -103,6 +103,8 @@ def names(synthesized: Synthesized) -> Names:
 def expected_permissions(module: str, n: Names) -> dict[str, set[str]]:
     """The brief, per function: what it may do beyond logs, X-Ray and (in a VPC) its ENIs."""
     releases = n.releases
+    # update_record reads the record back when a conditional write fails
+    record_updates = {"dynamodb:GetItem": {releases}, "dynamodb:UpdateItem": {releases}}
     table: dict[str, dict[str, set[str]]] = {
         "prepare": {
             **{f"dynamodb:{a}": {releases} for a in ("GetItem", "PutItem", "UpdateItem", "DeleteItem")},
@@ -113,18 +115,18 @@ def expected_permissions(module: str, n: Names) -> dict[str, set[str]]:
         },
         "deploy": {
             "eks:DescribeCluster": {n.cluster},
-            "dynamodb:UpdateItem": {releases},
+            **record_updates,
             # the release manifests: the one bucket from config, read only
             "s3:GetObject": {"arn:<AWS::Partition>:s3:::myapp-release-artifacts/*"},
         },
-        "check_rollout": {"eks:DescribeCluster": {n.cluster}, "dynamodb:UpdateItem": {releases}},
+        "check_rollout": {"eks:DescribeCluster": {n.cluster}, **record_updates},
         "smoke_tests": {
-            "dynamodb:UpdateItem": {releases},
+            **record_updates,
             **({"secretsmanager:GetSecretValue": n.secrets} if n.secrets else {}),
         },
         "request_approval": {
             "eks:DescribeCluster": {n.cluster},
-            **{f"dynamodb:{a}": {releases} for a in ("PutItem", "UpdateItem")},
+            **{f"dynamodb:{a}": {releases} for a in ("GetItem", "PutItem", "UpdateItem")},
             "cloudwatch:DescribeAlarms": n.alarms,
             "secretsmanager:GetSecretValue": n.bot_token,
         },
@@ -148,27 +150,26 @@ def expected_permissions(module: str, n: Names) -> dict[str, set[str]]:
             "eks:DescribeCluster": {n.cluster},
             "cloudwatch:DescribeAlarms": n.alarms,
             "ssm:GetParameter": {n.parameter},
-            "dynamodb:UpdateItem": {releases},
+            **record_updates,
         },
         "switch": {
             "ssm:GetParameter": {n.parameter},
             "ssm:PutParameter": {n.parameter},
-            "dynamodb:GetItem": {releases},  # the release's Slack thread
-            "dynamodb:UpdateItem": {releases},
+            **record_updates,  # GetItem also finds the release's Slack thread
             "secretsmanager:GetSecretValue": n.bot_token,
         },
-        "confirm_gateways": {"dynamodb:Scan": {n.acks}, "dynamodb:UpdateItem": {releases}},
-        "check_bake": {"cloudwatch:DescribeAlarms": n.alarms, "dynamodb:UpdateItem": {releases}},
+        "confirm_gateways": {"dynamodb:Scan": {n.acks}, **record_updates},
+        "check_bake": {"cloudwatch:DescribeAlarms": n.alarms, **record_updates},
         "rollback": {
             "ssm:GetParameter": {n.parameter},
             "ssm:PutParameter": {n.parameter},
-            "dynamodb:GetItem": {releases},  # the release's Slack thread
-            "dynamodb:UpdateItem": {releases},
+            **record_updates,  # GetItem also finds the release's Slack thread
             "secretsmanager:GetSecretValue": n.bot_token,
         },
         # The three ways out read where traffic really is: the parameter and the gateways' acks.
         "finish": {
-            **{f"dynamodb:{a}": {releases} for a in ("GetItem", "UpdateItem", "DeleteItem")},
+            # PutItem: a record deleted during the release is written again
+            **{f"dynamodb:{a}": {releases} for a in ("GetItem", "PutItem", "UpdateItem", "DeleteItem")},
             "dynamodb:Scan": {n.acks},
             "ssm:GetParameter": {n.parameter},
             "secretsmanager:GetSecretValue": n.bot_token,
@@ -181,7 +182,9 @@ def expected_permissions(module: str, n: Names) -> dict[str, set[str]]:
             "secretsmanager:GetSecretValue": n.bot_token,
         },
         "execution_ended": {
-            **{f"dynamodb:{a}": {releases} for a in ("GetItem", "UpdateItem", "DeleteItem")},
+            # PutItem and DescribeExecution: a deleted record is restored from the execution's input
+            **{f"dynamodb:{a}": {releases} for a in ("GetItem", "PutItem", "UpdateItem", "DeleteItem")},
+            "states:DescribeExecution": {n.executions},
             "dynamodb:Scan": {n.acks},
             "ssm:GetParameter": {n.parameter},
             "secretsmanager:GetSecretValue": n.bot_token,

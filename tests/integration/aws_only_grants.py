@@ -42,6 +42,20 @@ NOTIFYING = FUNCTIONS - {
     "CheckBake",
 }
 STATE_MACHINES = frozenset({"ReleaseWorkflow", "DecisionWorkflow"})
+RECORD_UPDATERS = frozenset(
+    {
+        "Deploy",
+        "CheckRollout",
+        "SmokeTests",
+        "RequestApproval",
+        "PreSwitchChecks",
+        "Switch",
+        "ConfirmGateways",
+        "CheckBake",
+        "Rollback",
+    }
+)
+"""The functions whose only record access is ReleaseStore.update_record."""
 
 _LAMBDA_LOGS = (
     "The Lambda service writes the function's log stream with the execution role; no handler code "
@@ -65,11 +79,15 @@ _SLACK_TOKEN = (
     "container; the local functions share one notifier, so only the first to notify reads it, and "
     "the local Slack interactions verify with a signing secret the test holds."
 )
+_RECORD_REPAIR = (
+    "ReleaseStore.update_record reads the record back when a conditional write fails (the record "
+    "was deleted during the release, or lacks its steps map); the fault matrix drives that path "
+    "through some of these functions, not all."
+)
 _STATE_MACHINE_LOGS = (
     "Step Functions delivers the execution log (level ALL) to CloudWatch Logs with the state "
     "machine's role; moto's interpreter writes no logs."
 )
-_FROM_MAIN = "Read by the fact-derived outcome (lands from main)."
 
 AWS_ONLY: tuple[Justification, ...] = (
     *(Justification(a, FUNCTIONS, _LAMBDA_LOGS) for a in ("logs:CreateLogStream", "logs:PutLogEvents")),
@@ -94,6 +112,7 @@ AWS_ONLY: tuple[Justification, ...] = (
     ),
     Justification("eks:DescribeCluster", IN_CLUSTER, _CLUSTER),
     Justification("secretsmanager:GetSecretValue", NOTIFYING, _SLACK_TOKEN, local_runs_may_call=True),
+    Justification("dynamodb:GetItem", RECORD_UPDATERS, _RECORD_REPAIR, local_runs_may_call=True),
     *(
         Justification(a, STATE_MACHINES, _STATE_MACHINE_LOGS)
         for a in (
@@ -107,8 +126,4 @@ AWS_ONLY: tuple[Justification, ...] = (
             "logs:DescribeLogGroups",
         )
     ),
-    # Granted ahead of the code that reads them, so that it passes under enforcement when it lands.
-    Justification("cloudwatch:DescribeAlarms", frozenset({"Prepare"}), _FROM_MAIN),
-    Justification("dynamodb:Scan", frozenset({"Finish", "RecordFailure", "ExecutionEnded"}), _FROM_MAIN),
-    Justification("ssm:GetParameter", frozenset({"Finish"}), _FROM_MAIN),
 )

@@ -26,7 +26,8 @@ from bluegreen.adapters.slack import (
     SlackNotifier,
 )
 from bluegreen.local.fake_slack import FakeSlack
-from bluegreen.local.workflow import REGION, FakeContext
+from bluegreen.local.names import REGION
+from bluegreen.local.workflow import FakeContext
 from bluegreen.release.slack_interaction import SlackInteractions
 from bluegreen.smoke import SecretsManagerSecrets
 from tests.integration.release_world import World, release_world

@@ -12,9 +12,9 @@ from __future__ import annotations
 
 import pytest
 
+from bluegreen.local.names import local_names
 from bluegreen.local.stack_template import ROOT
 from bluegreen.local.template_roles import roles_from_template
-from bluegreen.local.workflow import local_names
 from tests.integration.aws_only_grants import AWS_ONLY
 from tests.integration.conftest import incomplete_integration_run
 from tests.integration.iam_session import session_iam

@@ -7,7 +7,7 @@ import json
 
 import boto3
 
-from bluegreen.local.workflow import REGION
+from bluegreen.local.names import REGION
 from bluegreen.smoke import InMemorySecrets
 from tests.integration.release_world import release_world
 from tests.integration.smoke.myapp_api import MASTERCARD, PASSWORD, SECRETS, MyAppApi

@@ -1,34 +1,11 @@
-"""The AWS side of a local run: its virtual clock, the stand-in gateways, and what was created.
-
-Everything here is created inside moto by LocalWorkflow (bluegreen/local/workflow.py).
-"""
+"""Gateways as the workflow sees them in local runs: acknowledgements written as the agent does."""
 
 from __future__ import annotations
 
-import threading
-from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from bluegreen.adapters.notify import RecordingNotifier
 from bluegreen.clock import iso
-from bluegreen.config import AppConfig
-
-
-class VirtualClock:
-    """Real time plus every second the workflow 'waited'."""
-
-    def __init__(self) -> None:
-        self._offset = timedelta()
-        self._lock = threading.Lock()
-
-    def __call__(self) -> datetime:
-        with self._lock:
-            return datetime.now(UTC) + self._offset
-
-    def advance(self, seconds: float) -> None:
-        with self._lock:
-            self._offset += timedelta(seconds=seconds)
+from bluegreen.local.virtual_time import VirtualClock
 
 
 class FakeGateways:
@@ -65,28 +42,3 @@ class FakeGateways:
                 }
             item["heartbeat_at"] = now
             self._table.put_item(Item=item)
-
-
-@dataclass
-class Invocation:
-    function: str
-    error: str | None
-    at: datetime
-    seconds: float = 0.0
-
-
-@dataclass
-class LocalAws:
-    """The AWS side of a local run, created inside moto."""
-
-    config: AppConfig
-    clock: VirtualClock
-    releases_table: Any
-    acks_table: Any
-    ssm: Any
-    sfn: Any
-    cloudwatch: Any
-    state_machine_arn: str
-    gateways: FakeGateways
-    notifier: RecordingNotifier = field(default_factory=RecordingNotifier)
-    invocations: list[Invocation] = field(default_factory=list)
