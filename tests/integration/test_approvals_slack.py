@@ -191,6 +191,6 @@ def test_the_switch_and_a_rollback_during_the_bake_are_told_in_the_requests_thre
         thread = sw.world.workflow.record(release_id)["slack_message"]["ts"]
         posts = sw.slack.of("chat.postMessage")
         switched = [c for c in posts if "myapp.com switched from blue to green" in str(c.args.get("text"))]
-        rolled_back = [c for c in posts if "myapp.com rolled back to blue" in str(c.args.get("text"))]
+        rolled_back = [c for c in posts if "myapp.com rolling back to blue" in str(c.args.get("text"))]
         assert [c.args.get("thread_ts") for c in switched] == [thread]
         assert [c.args.get("thread_ts") for c in rolled_back] == [thread]
