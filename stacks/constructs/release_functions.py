@@ -72,6 +72,7 @@ def release_function_specs(config: AppConfig) -> tuple[FunctionSpec, ...]:
             "prepare",
             "Validate input, read the active colour, take the lock, write the release record",
             releases_actions=("GetItem", "PutItem", "UpdateItem", "DeleteItem"),
+            acks_actions=("Scan",),  # a stale lock taken over: where that release left traffic
             parameter_access=read,
             describe_alarms=True,  # no release starts while a watched alarm fires
         ),
@@ -186,9 +187,6 @@ def release_function_specs(config: AppConfig) -> tuple[FunctionSpec, ...]:
             "Release the lock and record success",
             # PutItem: a record deleted during the release is written again before the ending
             releases_actions=("GetItem", "PutItem", "UpdateItem", "DeleteItem"),
-            # where traffic really is: the parameter and what the gateways acknowledged
-            acks_actions=("Scan",),
-            parameter_access=read,
         ),
         FunctionSpec(
             "RecordFailure",

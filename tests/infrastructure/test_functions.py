@@ -111,6 +111,7 @@ def expected_permissions(module: str, n: Names) -> dict[str, set[str]]:
             "ssm:GetParameter": {n.parameter},
             "states:DescribeExecution": {n.executions},
             "cloudwatch:DescribeAlarms": n.alarms,
+            "dynamodb:Scan": {n.acks},  # a stale lock taken over: where that release left traffic
             "secretsmanager:GetSecretValue": n.bot_token,
         },
         "deploy": {
@@ -166,12 +167,10 @@ def expected_permissions(module: str, n: Names) -> dict[str, set[str]]:
             **record_updates,  # GetItem also finds the release's Slack thread
             "secretsmanager:GetSecretValue": n.bot_token,
         },
-        # The three ways out read where traffic really is: the parameter and the gateways' acks.
+        # The ways out that may find traffic elsewhere read the parameter and the gateways' acks.
         "finish": {
             # PutItem: a record deleted during the release is written again
             **{f"dynamodb:{a}": {releases} for a in ("GetItem", "PutItem", "UpdateItem", "DeleteItem")},
-            "dynamodb:Scan": {n.acks},
-            "ssm:GetParameter": {n.parameter},
             "secretsmanager:GetSecretValue": n.bot_token,
         },
         "record_failure": {
@@ -326,7 +325,7 @@ def test_function_runtime_tracing_environment_and_logs(synthesized: Synthesized,
     assert environment["POWERTOOLS_LOG_LEVEL"] == "INFO"
     assert environment["BLUEGREEN_CONFIG"] == "config/myapp.yaml"
     assert environment["RELEASES_TABLE"] == {"Ref": releases_id}
-    acks_readers = {"confirm_gateways", "finish", "record_failure", "execution_ended"}
+    acks_readers = {"prepare", "confirm_gateways", "record_failure", "execution_ended"}
     assert ("ACKS_TABLE" in environment) == (module in acks_readers)
     log_group: dict[str, Any] = resources[properties["LoggingConfig"]["LogGroup"]["Ref"]]
     assert "KmsKeyId" in log_group["Properties"]
