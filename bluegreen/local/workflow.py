@@ -57,10 +57,10 @@ from bluegreen.runtime import Runtime
 __all__ = [
     "ACCOUNT",
     "HANDLERS",
+    "REGION",
     "FakeContext",
     "FakeGateways",
     "LocalWorkflow",
-    "REGION",
     "VirtualClock",
     "load_definition",
 ]
