@@ -33,6 +33,7 @@ from bluegreen.adapters.kube import ApiClientFactory
 from bluegreen.adapters.notify import RecordingNotifier
 from bluegreen.adapters.release_store import ReleaseStore
 from bluegreen.config import AppConfig
+from bluegreen.local.emf_log import EmfLog
 from bluegreen.local.fake_gateways import FakeGateways
 from bluegreen.local.faults import Faults
 from bluegreen.local.moto_patches import patch_moto
@@ -73,6 +74,7 @@ HANDLERS: dict[str, str] = {
     "SlackInteractions": "lambdas.slack_interactions",
     "AlarmRollback": "lambdas.alarm_rollback",
     "ScaleDown": "lambdas.scale_down",
+    "SampleTraffic": "lambdas.sample_traffic",
 }
 
 
@@ -139,8 +141,12 @@ class LocalWorkflow:
         http: httpx.Client | None = None,
         definition_path: Path = ASL,
         on_invoke: Callable[[str, dict[str, Any]], None] | None = None,
+        emf: EmfLog | None = None,
     ) -> None:
         self.config = config
+        self.emf = emf or EmfLog()
+        """The handlers' metrics: the EMF documents Lambda would print to the function's log, kept here
+        (a local run's stdout is a person's terminal, or a CLI's output in tests)."""
         self.kube = kube
         self.http = http or httpx.Client(timeout=config.smoke.timeout_seconds)
         self.definition_path = definition_path
@@ -185,6 +191,7 @@ class LocalWorkflow:
             http=self.http,
             notifier=self.aws.notifier,
             clock=clock,
+            metrics=self.emf.sink(),
         )
         self.aws.gateways.tick()
         return self
