@@ -15,6 +15,7 @@ from stacks import nag
 from stacks.constructs.active_color import ActiveColorParameter
 from stacks.constructs.approvals import Approvals, ApprovalsProps
 from stacks.constructs.cluster_access import ClusterAccess
+from stacks.constructs.delivery_metrics import DeliveryMetrics, DeliveryMetricsProps
 from stacks.constructs.encryption import EncryptedLogs
 from stacks.constructs.execution_events import ExecutionEndedRule
 from stacks.constructs.gateway_access import GatewayAccess
@@ -125,6 +126,19 @@ class ReleaseStack(Stack):
                 parameter=self.parameter,
                 cluster=self.cluster,
                 alarm_names=self.release_alarms.alarm_names(),
+            ),
+        )
+        self.metrics = DeliveryMetrics(
+            self,
+            "Metrics",
+            DeliveryMetricsProps(
+                config,
+                config_file_name,
+                lambda_code,
+                self.logs,
+                self.tables,
+                self.parameter,
+                self.release_alarms,
             ),
         )
         CfnOutput(

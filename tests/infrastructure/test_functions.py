@@ -177,6 +177,7 @@ def expected_permissions(module: str, n: Names) -> dict[str, set[str]]:
             **{f"dynamodb:{a}": {releases} for a in ("GetItem", "UpdateItem", "DeleteItem")},
             "secretsmanager:GetSecretValue": n.bot_token,
         },
+        "sample_traffic": {"ssm:GetParameter": {n.parameter}, "dynamodb:Scan": {n.acks}},
         "execution_ended": {
             **{f"dynamodb:{a}": {releases} for a in ("GetItem", "UpdateItem", "DeleteItem")},
             "ssm:GetParameter": {n.parameter},
@@ -203,6 +204,7 @@ MODULES = sorted(
         "finish",
         "record_failure",
         "execution_ended",
+        "sample_traffic",
     ]
 )
 
@@ -319,7 +321,7 @@ def test_function_runtime_tracing_environment_and_logs(synthesized: Synthesized,
     assert environment["POWERTOOLS_LOG_LEVEL"] == "INFO"
     assert environment["BLUEGREEN_CONFIG"] == "config/myapp.yaml"
     assert environment["RELEASES_TABLE"] == {"Ref": releases_id}
-    assert ("ACKS_TABLE" in environment) == (module in {"confirm_gateways", "rollback"})
+    assert ("ACKS_TABLE" in environment) == (module in {"confirm_gateways", "rollback", "sample_traffic"})
     log_group: dict[str, Any] = resources[properties["LoggingConfig"]["LogGroup"]["Ref"]]
     assert "KmsKeyId" in log_group["Properties"]
     assert log_group["Properties"]["RetentionInDays"] > 0
