@@ -50,6 +50,10 @@ def duration(value: timedelta | None) -> str:
     return f"{days}d {hours}h"
 
 
+def _releases(count: int) -> str:
+    return f"{count} release{'' if count == 1 else 's'}"
+
+
 def _seconds(value: timedelta | None) -> float | None:
     return value.total_seconds() if value is not None else None
 
@@ -128,7 +132,7 @@ def figures_table(figures: DeliveryFigures) -> Table:
     table.add_row(
         "lead time (commit -> live)",
         f"median {duration(lead.median)}, p90 {duration(lead.p90)}" if lead else "-",
-        f"{lead.count if lead else 0} releases"
+        _releases(lead.count if lead else 0)
         + (
             f"; {figures.live_without_commit_time} went live without --commit-time"
             if figures.live_without_commit_time

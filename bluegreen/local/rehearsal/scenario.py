@@ -251,7 +251,8 @@ class Rehearsal:
         """`bluegreen report` over the last day: the four figures for the runs this rehearsal made."""
         cli = str(Path(sys.executable).with_name("bluegreen"))
         argv = [cli, "--config", str(self.options.config_path), "report", "--since", "1d"]
-        done = subprocess.run(argv, env=stage.env, capture_output=True, text=True, timeout=60, check=False)
+        env = {**stage.env, "COLUMNS": "120"}  # a terminal's width, though its output is captured
+        done = subprocess.run(argv, env=env, capture_output=True, text=True, timeout=60, check=False)
         return done.stdout if done.returncode == 0 else f"bluegreen report failed: {done.stderr}"
 
     def _approve(self, stage: Stage, release_id: str, approvers: list[str]) -> None:
