@@ -10,7 +10,9 @@ from aws_cdk import CfnOutput, Stack
 from aws_cdk import aws_lambda as lambda_
 from constructs import Construct
 
+from bluegreen import stack_outputs
 from bluegreen.config import AppConfig
+from bluegreen.stack_outputs import stack_name
 from stacks import nag
 from stacks.constructs.active_color import ActiveColorParameter
 from stacks.constructs.approvals import Approvals, ApprovalsProps
@@ -28,7 +30,7 @@ from stacks.constructs.workflow import ReleaseWorkflow
 
 
 def stack_name_for(config: AppConfig) -> str:
-    return f"BlueGreen-{config.app}-{config.environment}"
+    return stack_name(config.app, config.environment)
 
 
 class ReleaseStack(Stack):
@@ -91,7 +93,7 @@ class ReleaseStack(Stack):
             state_machine=self.workflow.state_machine,
             function=self.functions.functions["ExecutionEnded"],
         )
-        # Approvals (issue 5): Slack interactivity URL, IAM-signed decide URL (CLI), the console's
+        # Approvals: Slack interactivity URL, IAM-signed decide URL (CLI), the console's
         # decision workflow, the approvers' managed policy and the Slack secrets' read grants.
         self.approvals = Approvals(
             self,
@@ -110,7 +112,7 @@ class ReleaseStack(Stack):
             parameter=self.parameter,
             acks_table=self.tables.acks,
         )
-        # Rollback after the workflow (issue 6): release-health alarms per colour, alarm -> rollback,
+        # Rollback after the workflow: release-health alarms per colour, alarm -> rollback,
         # and the old colour scaled down only when the rollback window closes.
         self.release_alarms = ReleaseAlarms(self, "ReleaseAlarms", config=config)
         self.rollback = RollbackEvents(
@@ -132,18 +134,18 @@ class ReleaseStack(Stack):
             self,
             "Metrics",
             DeliveryMetricsProps(
-                config,
-                config_file_name,
-                lambda_code,
-                self.logs,
-                self.tables,
-                self.parameter,
-                self.release_alarms,
+                config=config,
+                config_file_name=config_file_name,
+                code=lambda_code,
+                logs=self.logs,
+                tables=self.tables,
+                parameter=self.parameter,
+                alarms=self.release_alarms,
             ),
         )
         CfnOutput(
             self,
-            "RollbackFunctionName",
+            stack_outputs.ROLLBACK_FUNCTION,
             value=self.rollback.rollback_function.function_name,
             description="Invoke to roll the latest finished release back (bluegreen rollback)",
         )
@@ -151,19 +153,25 @@ class ReleaseStack(Stack):
         nag.suppress_release_stack_findings(self)
 
     def _build_outputs(self) -> None:
-        CfnOutput(self, "StateMachineArn", value=self.workflow.state_machine.state_machine_arn)
+        CfnOutput(self, stack_outputs.STATE_MACHINE_ARN, value=self.workflow.state_machine.state_machine_arn)
         CfnOutput(
             self,
-            "DecideApprovalFunctionName",
+            stack_outputs.DECIDE_FUNCTION,
             value=self.functions.functions["DecideApproval"].function_name,
             description="Invoke to approve or reject a pending release",
         )
-        CfnOutput(self, "ReleasesTableName", value=self.tables.releases.table_name)
-        CfnOutput(self, "AcksTableName", value=self.tables.acks.table_name)
-        CfnOutput(self, "ActiveColorParameterName", value=self.parameter.parameter_name)
+        CfnOutput(self, stack_outputs.RELEASES_TABLE, value=self.tables.releases.table_name)
+        CfnOutput(self, stack_outputs.ACKS_TABLE, value=self.tables.acks.table_name)
+        CfnOutput(self, stack_outputs.PARAMETER_NAME, value=self.parameter.parameter_name)
+        CfnOutput(
+            self,
+            stack_outputs.DASHBOARD_NAME,
+            value=self.metrics.dashboard.dashboard.dashboard_name,
+            description="CloudWatch dashboard: delivery figures, outcomes, colours, alarms, gateways",
+        )
         seen: dict[str, str] = {}
         for gateway_id, policy in self.gateways.policies.items():
-            output_id = "GatewayPolicyArn" + "".join(
+            output_id = stack_outputs.GATEWAY_POLICY_PREFIX + "".join(
                 p.capitalize() for p in re.split(r"[^A-Za-z0-9]+", gateway_id)
             )
             if output_id in seen:

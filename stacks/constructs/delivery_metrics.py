@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from aws_cdk import CfnOutput
 from aws_cdk import aws_lambda as lambda_
 from constructs import Construct
 
@@ -45,9 +44,3 @@ class DeliveryMetrics(Construct):
             ),
         )
         self.dashboard = ReleaseDashboard(self, "Dashboard", config=props.config, alarms=props.alarms)
-        CfnOutput(
-            self,
-            "DashboardName",
-            value=self.dashboard.dashboard.dashboard_name,
-            description="CloudWatch dashboard: delivery figures, outcomes, colours, alarms, gateways",
-        )

@@ -16,6 +16,7 @@ from typing import Any
 
 import pytest
 
+from bluegreen import stack_outputs
 from bluegreen.colors import Color
 from bluegreen.metrics.names import CATALOGUE, NAMESPACE, Metric
 from bluegreen.models import Outcome
@@ -233,5 +234,5 @@ def test_the_sample_runs_every_minute_and_may_read_only_the_parameter_and_the_ac
 
 
 def test_operators_find_the_dashboard_in_the_outputs(synthesized: Synthesized) -> None:
-    outputs = {key: value for key, value in synthesized.outputs.items() if "DashboardName" in key}
-    assert len(outputs) == 1
+    dashboard_id, _ = one(synthesized.resources, "AWS::CloudWatch::Dashboard")
+    assert synthesized.outputs[stack_outputs.DASHBOARD_NAME]["Value"] == {"Ref": dashboard_id}
