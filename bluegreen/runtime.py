@@ -29,6 +29,8 @@ from bluegreen.adapters.slack import MessageRef, SlackNotifier
 from bluegreen.clock import Clock, utc_now
 from bluegreen.config import AppConfig, load_config
 from bluegreen.errors import SettingsError
+from bluegreen.metrics.emf import EmfSink
+from bluegreen.metrics.points import MetricsSink
 from bluegreen.ports import (
     AlarmStates,
     ColourParameter,
@@ -102,6 +104,8 @@ class Runtime:
     workloads: Callable[[], Workloads] | None = None
     """The cluster's Deployments; by default through the official client from `kube`."""
     manifests: ManifestStore | None = None
+    metrics: MetricsSink = field(default_factory=EmfSink)
+    """Release metrics: CloudWatch embedded metric format on stdout (the function's log)."""
 
     def __post_init__(self) -> None:
         if self.executions is None and self.sfn is not None:

@@ -17,6 +17,7 @@ from stacks import nag
 from stacks.constructs.active_color import ActiveColorParameter
 from stacks.constructs.approvals import Approvals, ApprovalsProps
 from stacks.constructs.cluster_access import ClusterAccess
+from stacks.constructs.delivery_metrics import DeliveryMetrics, DeliveryMetricsProps
 from stacks.constructs.encryption import EncryptedLogs
 from stacks.constructs.execution_events import ExecutionEndedRule
 from stacks.constructs.gateway_access import GatewayAccess
@@ -134,6 +135,19 @@ class ReleaseStack(Stack):
                 state_machine=self.workflow.state_machine,
             ),
         )
+        self.metrics = DeliveryMetrics(
+            self,
+            "Metrics",
+            DeliveryMetricsProps(
+                config=config,
+                config_file_name=config_file_name,
+                code=lambda_code,
+                logs=self.logs,
+                tables=self.tables,
+                parameter=self.parameter,
+                alarms=self.release_alarms,
+            ),
+        )
         CfnOutput(
             self,
             stack_outputs.ROLLBACK_FUNCTION,
@@ -154,6 +168,12 @@ class ReleaseStack(Stack):
         CfnOutput(self, stack_outputs.RELEASES_TABLE, value=self.tables.releases.table_name)
         CfnOutput(self, stack_outputs.ACKS_TABLE, value=self.tables.acks.table_name)
         CfnOutput(self, stack_outputs.PARAMETER_NAME, value=self.parameter.parameter_name)
+        CfnOutput(
+            self,
+            stack_outputs.DASHBOARD_NAME,
+            value=self.metrics.dashboard.dashboard.dashboard_name,
+            description="CloudWatch dashboard: delivery figures, outcomes, colours, alarms, gateways",
+        )
         seen: dict[str, str] = {}
         for gateway_id, policy in self.gateways.policies.items():
             output_id = stack_outputs.GATEWAY_POLICY_PREFIX + "".join(

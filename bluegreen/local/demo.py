@@ -100,6 +100,9 @@ def run(version: str, config_path: Path, overlay_path: Path | None = None) -> in
                     if c["name"] == service.container_name
                 )
                 print(f"  {idle_namespace}/{service.deployment_name}: {image.rsplit('/', 1)[-1]}")
+            print(f"\nmetrics ({len(workflow.emf.lines)} EMF documents, as the functions would log them):")
+            for line in workflow.emf.summary():
+                print(f"  {line}")
             print("\nnotifications:")
             for note in workflow.aws.notifier.sent:
                 print(f"  [{note.event}] {note.text}")

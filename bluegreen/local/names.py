@@ -35,6 +35,7 @@ HANDLERS: dict[str, str] = {
     "SlackInteractions": "lambdas.slack_interactions",
     "AlarmRollback": "lambdas.alarm_rollback",
     "ScaleDown": "lambdas.scale_down",
+    "SampleTraffic": "lambdas.sample_traffic",
 }
 
 

@@ -33,6 +33,7 @@ from bluegreen.adapters.kube import ApiClientFactory
 from bluegreen.adapters.notify import RecordingNotifier
 from bluegreen.adapters.release_store import ReleaseStore
 from bluegreen.config import AppConfig
+from bluegreen.local.emf_log import EmfLog
 from bluegreen.local.fake_gateways import FakeGateways
 from bluegreen.local.faults import Faults
 from bluegreen.local.iam_roles import IamEnforcement, LocalIam, acting_as, as_administrator, local_role_arn
@@ -116,9 +117,13 @@ class LocalWorkflow:
         definition_path: Path = ASL,
         on_invoke: Callable[[str, dict[str, Any]], None] | None = None,
         iam: IamEnforcement | None = None,
+        emf: EmfLog | None = None,
     ) -> None:
         """`iam`: run every handler with its own role from the synthesized template, IAM enforced."""
         self.config = config
+        self.emf = emf or EmfLog()
+        """The handlers' metrics: the EMF documents Lambda would print to the function's log, kept here
+        (a local run's stdout is a person's terminal, or a CLI's output in tests)."""
         self.kube = kube
         self.http = http or httpx.Client(timeout=config.smoke.timeout_seconds)
         self.definition_path = definition_path
@@ -167,6 +172,7 @@ class LocalWorkflow:
             http=self.http,
             notifier=self.aws.notifier,
             clock=clock,
+            metrics=self.emf.sink(),
         )
         self.aws.gateways.tick()
         return self

@@ -87,6 +87,7 @@ def test_no_import_cycle() -> None:
             ("bluegreen.release", "bluegreen.cli", "bluegreen.local", "lambdas", "stacks"),
         ),
         ("bluegreen.release", ("bluegreen.cli", "bluegreen.local", "lambdas", "stacks")),
+        ("bluegreen.metrics", ("bluegreen.release", "bluegreen.cli", "bluegreen.local", "lambdas", "stacks")),
         (
             "bluegreen.records",
             ("bluegreen.release", "bluegreen.adapters", "bluegreen.cli", "bluegreen.local"),

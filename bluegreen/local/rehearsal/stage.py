@@ -17,6 +17,7 @@ from bluegreen.adapters.kube import StaticApiClientFactory
 from bluegreen.colors import Color
 from bluegreen.config import AppConfig
 from bluegreen.local.cluster import seed_cluster
+from bluegreen.local.emf_log import EmfLog
 from bluegreen.local.fake_kube import FakeKubeServer, RolloutMode
 from bluegreen.local.rehearsal.decide_url import LocalDecideUrl
 from bluegreen.local.rehearsal.gateways import (
@@ -53,6 +54,8 @@ class Stage:
     gateways: list[Gateway]
     env: dict[str, str]
     """What a process needs to reach this stage's AWS: a CLI, a gateway agent, a second terminal."""
+    metrics: EmfLog
+    """The handlers' metrics (EMF), also in <workdir>/metrics.emf.jsonl."""
 
     def active_color(self) -> Color:
         return self.workflow.runtime.colors.read().color
@@ -98,7 +101,10 @@ def build_stage(
     routes: dict[str, int] = {}
     http = httpx.Client(transport=HostRouting(routes), timeout=config.smoke.timeout_seconds)
     stack.callback(http.close)
-    workflow = ServerWorkflow(config, StaticApiClientFactory(kube.client_configuration()), http=http)
+    metrics = EmfLog(workdir / "metrics.emf.jsonl")
+    workflow = ServerWorkflow(
+        config, StaticApiClientFactory(kube.client_configuration()), http=http, emf=metrics
+    )
     stack.enter_context(workflow)
     aws = workflow.aws
     for gateway_id in aws.gateways.ids:  # the real agents acknowledge, not the stand-in
@@ -126,7 +132,7 @@ def build_stage(
     )
     gateways = start_gateways(setup, stack)
     routes[config.domains.live] = routes[config.domains.preprod] = gateways[0].port
-    stage = Stage(app, config, kube, pods, workflow, gateways, env)
+    stage = Stage(app, config, kube, pods, workflow, gateways, env, metrics)
     stage.wait_for_acks()
     narrator.say(
         "gateways "
