@@ -155,7 +155,11 @@ class ReleaseStack(Stack):
             description="Invoke to roll the latest finished release back (bluegreen rollback)",
         )
         self._build_outputs()
-        nag.suppress_release_stack_findings(self)
+        nag.suppress_release_stack_findings(
+            functions=self.functions,
+            execution_lookups=(self.execution_lookup, self.ended_lookup),
+            state_machine_role=self.workflow.state_machine.role,
+        )
 
     def _build_outputs(self) -> None:
         CfnOutput(self, stack_outputs.STATE_MACHINE_ARN, value=self.workflow.state_machine.state_machine_arn)
