@@ -16,6 +16,7 @@ from cdk_nag import NagPackSuppression, NagSuppressions
 from constructs import Construct
 
 from bluegreen.config import AppConfig
+from bluegreen.lambda_env import function_environment
 from stacks import nag
 from stacks.constructs.active_color import ActiveColorParameter
 from stacks.constructs.encryption import EncryptedLogs
@@ -48,12 +49,10 @@ class TrafficSampler(Construct):
             module="sample_traffic",
             role=self.role,
             log_group=log_group,
-            environment={
-                "BLUEGREEN_CONFIG": f"config/{props.config_file_name}",
-                # The Runtime reads its settings from one model; this function never touches the table.
-                "RELEASES_TABLE": props.tables.releases.table_name,
-                "ACKS_TABLE": props.tables.acks.table_name,
-            },
+            # The Runtime reads its settings from one model; this function never touches the releases table.
+            environment=function_environment(
+                props.config_file_name, props.tables.releases.table_name, props.tables.acks.table_name
+            ),
             description="bluegreen: every minute, the live colour and the gateways' heartbeats as metrics",
         )
         props.parameter.grant_read(self.role)
