@@ -91,12 +91,12 @@ def timeline(history: list[dict[str, Any]]) -> list[str]:
 
 
 def run(version: str, config_path: Path) -> int:
-    from bluegreen.adapters.kube import StaticApiClientFactory
     from bluegreen.config import AppConfig, load_config
     from bluegreen.local.cluster import seed_cluster
+    from bluegreen.local.cluster_access import FunctionKube, function_cluster_access
     from bluegreen.local.fake_kube import FakeKubeServer, RolloutMode
     from bluegreen.local.preprod import FakePreprod
-    from bluegreen.local.workflow import LocalWorkflow
+    from bluegreen.local.workflow import ACCOUNT, LocalWorkflow
 
     base = load_config(config_path)
     with FakePreprod() as preprod, FakeKubeServer() as kube:
@@ -109,7 +109,8 @@ def run(version: str, config_path: Path) -> int:
         print(f"bluegreen demo: {config.app}/{config.environment} from {config_path}")
         print(f"  cluster (fake API server) {kube.url}: blue runs v1, green runs a stale v0")
         print(f"  preprod stand-in {preprod.url}; gateways {', '.join(config.gateways.ids)}")
-        with LocalWorkflow(config, StaticApiClientFactory(kube.client_configuration())) as workflow:
+        kube_for = FunctionKube(kube, function_cluster_access(config), account=ACCOUNT)  # as the stack grants
+        with LocalWorkflow(config, kube_for.admin(), kube_for=kube_for) as workflow:
             before = workflow.runtime.colors.read()
             print(f"  myapp.com is on {before.color.value} (parameter v{before.version})\n")
             started = time.perf_counter()

@@ -357,10 +357,11 @@ class Rehearsal:
         return EXIT_SETUP  # pragma: no cover - ExitStack does not swallow exceptions
 
     def _run(self, binary: str, workdir: Path, stack: ExitStack) -> int:
-        from bluegreen.adapters.kube import StaticApiClientFactory
         from bluegreen.local.cluster import seed_cluster
+        from bluegreen.local.cluster_access import FunctionKube, function_cluster_access
         from bluegreen.local.fake_kube import FakeKubeServer, RolloutMode
         from bluegreen.local.server_workflow import ServerWorkflow
+        from bluegreen.local.workflow import ACCOUNT
 
         processes = Processes()
         stack.callback(processes.stop_all)
@@ -392,7 +393,8 @@ class Rehearsal:
         routes: dict[str, int] = {}
         http = httpx.Client(transport=HostRouting(routes), timeout=5)
         stack.callback(http.close)
-        workflow = ServerWorkflow(config, StaticApiClientFactory(kube.client_configuration()), http=http)
+        kube_for = FunctionKube(kube, function_cluster_access(config), account=ACCOUNT)  # as the stack grants
+        workflow = ServerWorkflow(config, kube_for.admin(), http=http, kube_for=kube_for)
         stack.enter_context(workflow)
         for gateway_id in workflow.aws.gateways.ids:  # the real agents acknowledge, not the stand-in
             workflow.aws.gateways.mode[gateway_id] = "silent"

@@ -35,6 +35,7 @@ from bluegreen.adapters.notify import RecordingNotifier
 from bluegreen.adapters.release_store import ReleaseStore
 from bluegreen.clock import iso
 from bluegreen.config import AppConfig
+from bluegreen.local.cluster_access import KubeForFunction, function_runtime
 from bluegreen.local.tables import RELEASES_TABLE_SCHEMA
 from bluegreen.runtime import Runtime
 
@@ -179,9 +180,13 @@ class LocalWorkflow:
         http: httpx.Client | None = None,
         definition_path: Path = ASL,
         on_invoke: Callable[[str, dict[str, Any]], None] | None = None,
+        kube_for: KubeForFunction | None = None,
     ) -> None:
+        """`kube` serves the harness; `kube_for(function)`, when given, each handler's own cluster
+        credentials (bluegreen.local.cluster_access.FunctionKube)."""
         self.config = config
         self.kube = kube
+        self.kube_for = kube_for
         self.http = http or httpx.Client(timeout=config.smoke.timeout_seconds)
         self.definition_path = definition_path
         self.on_invoke = on_invoke
@@ -355,7 +360,11 @@ class LocalWorkflow:
 
     def call_handler(self, name: str, event: dict[str, Any]) -> Any:
         module = importlib.import_module(HANDLERS[name])
-        return module.handler(event, FakeContext(name), rt=self.runtime)
+        return module.handler(event, FakeContext(name), rt=self.runtime_for(name))
+
+    def runtime_for(self, name: str) -> Runtime:
+        """The Runtime function `name` runs with: the shared one, with its own cluster credentials."""
+        return function_runtime(self.runtime, name, self.kube_for)
 
     # -- driving an execution ---------------------------------------------------------------------
 

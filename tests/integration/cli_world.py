@@ -10,13 +10,14 @@ from typing import Any
 
 from click.testing import CliRunner, Result
 
-from bluegreen.adapters.kube import StaticApiClientFactory
 from bluegreen.cli import commands  # noqa: F401 - registers the commands
 from bluegreen.cli.main import cli
 from bluegreen.local.cluster import seed_cluster
+from bluegreen.local.cluster_access import FunctionKube, function_cluster_access
 from bluegreen.local.fake_kube import FakeKubeServer, RolloutMode
 from bluegreen.local.preprod import FakePreprod
 from bluegreen.local.server_workflow import ServerWorkflow
+from bluegreen.local.workflow import ACCOUNT
 from tests.integration.release_world import APPROVER, MYAPP, local_config
 
 
@@ -75,5 +76,6 @@ def cli_world(**overrides: Any) -> Iterator[CliWorld]:
         config = local_config(preprod.url, **{"bake__check_interval_seconds": 180, **overrides})
         seed_cluster(kube, config)
         kube.store.default_mode = RolloutMode.COMPLETE
-        with ServerWorkflow(config, StaticApiClientFactory(kube.client_configuration())) as workflow:
+        kube_for = FunctionKube(kube, function_cluster_access(config), account=ACCOUNT)
+        with ServerWorkflow(config, kube_for.admin(), kube_for=kube_for) as workflow:
             yield CliWorld(workflow, kube, preprod)

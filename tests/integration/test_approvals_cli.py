@@ -80,7 +80,7 @@ def test_approve_from_the_cli_records_the_verified_iam_identity() -> None:
         arn = world.workflow.start({"version": "v2", "triggered_by": "ci-pipeline"})
         release_id = arn.rsplit(":", 1)[-1]
         world.workflow.wait_for_approval_request(release_id)
-        with function_url(world.workflow.runtime, ALICE) as (url, seen):
+        with function_url(world.workflow.runtime_for("DecideApproval"), ALICE) as (url, seen):
             result = run(url, "approve", release_id)
         assert result.exit_code == 0, result.output
         assert "approved by" in result.output
@@ -96,7 +96,7 @@ def test_reject_from_the_cli_needs_a_reason_and_records_it() -> None:
         arn = world.workflow.start({"version": "v2", "triggered_by": "ci-pipeline"})
         release_id = arn.rsplit(":", 1)[-1]
         world.workflow.wait_for_approval_request(release_id)
-        with function_url(world.workflow.runtime, ALICE) as (url, _):
+        with function_url(world.workflow.runtime_for("DecideApproval"), ALICE) as (url, _):
             assert run(url, "reject", release_id).exit_code == 2  # --reason is required
             result = run(url, "--json", "reject", release_id, "--reason", "payments freeze")
         assert result.exit_code == 0, result.output
@@ -119,7 +119,7 @@ def test_refused_decisions_exit_1_with_the_reason(identity: str, triggered_by: s
         arn = world.workflow.start({"version": "v2", "triggered_by": triggered_by})
         release_id = arn.rsplit(":", 1)[-1]
         world.workflow.wait_for_approval_request(release_id)
-        with function_url(world.workflow.runtime, identity) as (url, _):
+        with function_url(world.workflow.runtime_for("DecideApproval"), identity) as (url, _):
             result = run(url, "approve", release_id)
         assert result.exit_code == 1
         assert refusal in result.output

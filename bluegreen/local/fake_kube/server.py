@@ -33,6 +33,7 @@ from bluegreen.local.fake_kube.access import AccessEntry, Authorizer, associatio
 from bluegreen.local.fake_kube.api import Api, ApiRequest
 from bluegreen.local.fake_kube.controller import RolloutMode
 from bluegreen.local.fake_kube.errors import KubeApiError
+from bluegreen.local.fake_kube.resources import resource_type_for_kind
 from bluegreen.local.fake_kube.store import ChangeListener, Obj, Store
 
 logger = logging.getLogger(__name__)
@@ -43,7 +44,7 @@ DEFAULT_CONTROLLER_LAG = 1
 
 @dataclass(frozen=True)
 class RecordedRequest:
-    """One HTTP request as the fake received it (discovery and health checks included)."""
+    """One HTTP request as the fake received it (discovery and health checks included), and its answer."""
 
     method: str
     path: str
@@ -51,6 +52,8 @@ class RecordedRequest:
     content_type: str | None
     authorization: str | None
     body: bytes = field(repr=False, default=b"")
+    code: int | None = None  # the status code answered
+    accept: str | None = None
 
     @property
     def has_bearer_token(self) -> bool:
@@ -183,6 +186,10 @@ class FakeKubeServer:
     def get_object(self, kind: str, namespace: str | None, name: str) -> Obj | None:
         return self.store.get_object(kind, namespace, name)
 
+    def delete_object(self, kind: str, namespace: str | None, name: str) -> None:
+        """Delete directly, as someone with access to the cluster would (no access check)."""
+        self.store.delete(resource_type_for_kind(kind), namespace or "", name)
+
     def complete_rollout(self, namespace: str, name: str) -> Obj:
         return self.store.complete_rollout(namespace, name)
 
@@ -244,9 +251,6 @@ class _Handler(BaseHTTPRequestHandler):
         content_type = self.headers.get("Content-Type", "application/json")
         body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
         authorization = self.headers.get("Authorization")
-        fake._record(
-            RecordedRequest(method, url.path, query, self.headers.get("Content-Type"), authorization, body)
-        )
         request = ApiRequest(
             method,
             url.path.rstrip("/") or "/",
@@ -269,6 +273,18 @@ class _Handler(BaseHTTPRequestHandler):
                 500,
                 errors.KubeApiError(500, "InternalError", f"fake apiserver error: {exc}").to_status(),
             )
+        fake._record(
+            RecordedRequest(
+                method,
+                url.path,
+                query,
+                self.headers.get("Content-Type"),
+                authorization,
+                body,
+                code,
+                self.headers.get("Accept"),
+            )
+        )
         if isinstance(payload, str):
             self._send(code, payload.encode(), "text/plain; charset=utf-8")
         else:
