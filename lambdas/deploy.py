@@ -8,7 +8,7 @@ import boto3
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import BaseModel
 
-from bluegreen.lambda_support import RuntimeHolder, logger
+from bluegreen.lambda_support import RuntimeHolder, classified_failures, logger
 from bluegreen.models import ReleaseContext
 from bluegreen.release.deploy import deploy_to_idle
 from bluegreen.runtime import Runtime
@@ -27,6 +27,7 @@ def read_manifests(uri: str) -> str:
 
 
 @logger.inject_lambda_context
+@classified_failures
 def handler(event: dict[str, Any], context: LambdaContext, rt: Runtime | None = None) -> dict[str, Any]:
     release = Event.model_validate(event).release
     manifests = read_manifests(release.manifests) if release.manifests else None

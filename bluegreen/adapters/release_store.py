@@ -19,7 +19,12 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from bluegreen.clock import Clock, iso, utc_now
-from bluegreen.errors import ApprovalDecisionError, ReleaseLockedError
+from bluegreen.errors import (
+    ApprovalDecisionError,
+    RecordWriteConflictError,
+    ReleaseLockedError,
+    ReleaseRecordMissingError,
+)
 
 # The releases table's `History` index (stacks/constructs/storage.py): every release record carries
 # history_key = "<app>#<environment>"; with `created_at` (ISO-8601 UTC) it lists releases newest first.
@@ -56,6 +61,9 @@ def _default(value: Any) -> Any:
     raise TypeError(f"cannot store {type(value).__name__}")
 
 
+RECORD_WRITE_ATTEMPTS = 3
+"""Conditional record updates retried this often before giving up with a clear error."""
+
 PSEUDO_HOLDER_PREFIX = "bluegreen:"
 PSEUDO_HOLDER_LIFETIME_SECONDS = 300
 """Longer than any function that takes the lock outside an execution (rollback, scale-down) runs."""
@@ -88,6 +96,11 @@ class ReleaseStore:
         self._table = table
         self._now = clock
 
+    @property
+    def table(self) -> Any:
+        """The boto3 Table (for the History index query)."""
+        return self._table
+
     # -- lock -----------------------------------------------------------------------------------
 
     @staticmethod
@@ -101,6 +114,7 @@ class ReleaseStore:
         execution_arn: str,
         release_id: str,
         is_running: Callable[[str], bool],
+        _attempt: int = 0,
     ) -> str | None:
         """Take the lock for this execution. Returns the ARN of a stale holder taken over, if any.
 
@@ -125,8 +139,12 @@ class ReleaseStore:
             if not _is_conditional_failure(exc):
                 raise
         holder = self.lock_holder(app, environment)
-        if holder is None:  # released between our write and our read: try once more
-            return self.acquire_lock(app, environment, execution_arn, release_id, is_running)
+        if holder is None:  # released between our write and our read: try again, a few times
+            if _attempt + 1 >= RECORD_WRITE_ATTEMPTS:
+                raise ReleaseLockedError(
+                    app, environment, "another execution (the lock keeps changing hands)"
+                )
+            return self.acquire_lock(app, environment, execution_arn, release_id, is_running, _attempt + 1)
         if is_running(holder):
             raise ReleaseLockedError(app, environment, holder)
         try:
@@ -180,7 +198,12 @@ class ReleaseStore:
                 raise
 
     def update_record(self, release_id: str, fields: dict[str, Any], step: str | None = None) -> None:
-        """Set top-level fields of a record (creating it if needed), and stamp `steps.<step>` with now."""
+        """Set top-level fields of an existing record, and stamp `steps.<step>` with now.
+
+        Never creates a record: one deleted during the release raises ReleaseRecordMissingError
+        (an UpdateItem would otherwise recreate it without app, version or trigger). A conditional
+        write that keeps failing raises RecordWriteConflictError after a few attempts.
+        """
         names: dict[str, str] = {}
         values: dict[str, Any] = {}
         sets: list[str] = []
@@ -188,40 +211,51 @@ class ReleaseStore:
             names[f"#f{index}"] = field
             values[f":v{index}"] = to_item_value(value)
             sets.append(f"#f{index} = :v{index}")
+        if step is None and not sets:
+            return
+        condition = "attribute_exists(pk)"
         if step is not None:
             names["#steps"] = "steps"
             names["#step"] = step
             values[":now"] = iso(self._now())
-            values[":empty"] = {}
-            # A map attribute must exist before a nested SET; do it in two writes when it doesn't.
+            sets.append("#steps.#step = :now")
+            # A map attribute must exist before a nested SET.
+            condition += " AND attribute_exists(#steps)"
+        for _attempt in range(RECORD_WRITE_ATTEMPTS):
             try:
                 self._table.update_item(
                     Key={"pk": self.record_key(release_id)},
-                    UpdateExpression="SET " + ", ".join([*sets, "#steps.#step = :now"]),
-                    ConditionExpression="attribute_exists(#steps)",
+                    UpdateExpression="SET " + ", ".join(sets),
+                    ConditionExpression=condition,
                     ExpressionAttributeNames=names,
-                    ExpressionAttributeValues={k: v for k, v in values.items() if k != ":empty"},
+                    ExpressionAttributeValues=values,
                 )
                 return
             except ClientError as exc:
                 if not _is_conditional_failure(exc):
                     raise
+            self._repair_record(release_id)
+        raise RecordWriteConflictError(release_id, RECORD_WRITE_ATTEMPTS)
+
+    def _repair_record(self, release_id: str) -> None:
+        """After a failed conditional update: the record is gone (refuse), or lacks its steps map."""
+        record = self.get_record(release_id)
+        if record is None:
+            raise ReleaseRecordMissingError(release_id)
+        if isinstance(record.get("steps"), dict):
+            return  # a conditional failure that should not happen: try again, a bounded number of times
+        try:
             self._table.update_item(
                 Key={"pk": self.record_key(release_id)},
-                UpdateExpression="SET #steps = if_not_exists(#steps, :empty), release_id = :rid",
+                UpdateExpression="SET #steps = :empty",
+                ConditionExpression="attribute_exists(pk)",
                 ExpressionAttributeNames={"#steps": "steps"},
-                ExpressionAttributeValues={":empty": {}, ":rid": release_id},
+                ExpressionAttributeValues={":empty": {}},
             )
-            self.update_record(release_id, fields, step)
-            return
-        if not sets:
-            return
-        self._table.update_item(
-            Key={"pk": self.record_key(release_id)},
-            UpdateExpression="SET " + ", ".join(sets),
-            ExpressionAttributeNames=names,
-            ExpressionAttributeValues=values,
-        )
+        except ClientError as exc:
+            if _is_conditional_failure(exc):
+                raise ReleaseRecordMissingError(release_id) from exc
+            raise
 
     def get_record(self, release_id: str) -> dict[str, Any] | None:
         item = self._table.get_item(Key={"pk": self.record_key(release_id)}, ConsistentRead=True).get("Item")

@@ -27,7 +27,16 @@ REJECT_ACTION = "bluegreen_reject"
 REJECT_CALLBACK = "bluegreen_reject_reason"
 REASON_BLOCK = "reason"
 REASON_INPUT = "reason_input"
-TERMINAL_EVENTS = {"succeeded", "failed", "rejected", "timed_out", "refused", "rolled_back", "aborted"}
+TERMINAL_EVENTS = {
+    "succeeded",
+    "failed",
+    "rejected",
+    "timed_out",
+    "refused",
+    "rolled_back",
+    "rollback_failed",
+    "aborted",
+}
 
 
 @dataclass(frozen=True)

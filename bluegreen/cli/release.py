@@ -4,9 +4,10 @@ A release is one execution of the release state machine; its id is the execution
 record (RELEASE#<id> in the releases table) holds the steps, colours and outcome. `start --wait`
 and `watch` exit with a code a pipeline can branch on:
 
-  0  succeeded: switched and baked          2  rejected, or the approval timed out
-  1  failed, refused, stopped or unknown    3  rolled back after an alarm
-  4  still running when --timeout passed     64 usage error (bluegreen.cli.main), nothing started
+  0  succeeded: switched and baked          3  rolled back after an alarm (traffic confirmed back)
+  1  failed, refused, stopped or unknown    4  still running when --timeout passed
+  2  rejected, or the approval timed out    5  ROLLBACK FAILED: traffic is not confirmed back, act now
+  64 usage error (bluegreen.cli.main), nothing started
 """
 
 from __future__ import annotations
@@ -29,31 +30,25 @@ from bluegreen.adapters.release_history import list_records
 from bluegreen.adapters.release_store import ReleaseStore
 from bluegreen.cli.context import CliContext, CliError, pass_cli
 from bluegreen.cli.main import cli
+from bluegreen.models import EXIT_STILL_RUNNING, Outcome
 
-EXIT_SUCCEEDED = 0
-EXIT_FAILED = 1
-EXIT_REJECTED = 2
-EXIT_ROLLED_BACK = 3
-EXIT_STILL_RUNNING = 4
-
-# The Error of each Fail state in statemachines/release.asl.json -> exit code.
-EXIT_BY_ERROR = {
-    "ReleaseRejected": EXIT_REJECTED,
-    "ApprovalTimedOut": EXIT_REJECTED,
-    "ReleaseRolledBack": EXIT_ROLLED_BACK,
-    "ReleaseRefused": EXIT_FAILED,
-    "ReleaseFailed": EXIT_FAILED,
-    "FinishNotRecorded": EXIT_FAILED,
-    "FailureNotRecorded": EXIT_FAILED,
+# The codes come from bluegreen.models.Outcome (one table for the CLI, the docs and the tests).
+EXIT_SUCCEEDED = Outcome.SUCCEEDED.exit_code
+EXIT_FAILED = Outcome.FAILED.exit_code
+EXIT_REJECTED = Outcome.REJECTED.exit_code
+EXIT_ROLLED_BACK = Outcome.ROLLED_BACK.exit_code
+EXIT_ROLLBACK_FAILED = Outcome.ROLLBACK_FAILED.exit_code
+__all__ = ["EXIT_STILL_RUNNING"]
+RECORD_SETTLE_SECONDS = 30.0
+"""An execution that ended without recording (stopped, or a recording step failed) is completed by
+the ExecutionEnded function within seconds of its end: `--wait` waits this long for that record."""
+OUTCOME_STYLE = {
+    Outcome.SUCCEEDED.value: "green",
+    Outcome.ROLLED_BACK.value: "yellow",
+    Outcome.REJECTED.value: "yellow",
+    Outcome.TIMED_OUT.value: "yellow",
+    Outcome.ROLLBACK_FAILED.value: "bold white on red",
 }
-# When the execution ended elsewhere than a Fail state (stopped, timed out): the record's outcome.
-EXIT_BY_OUTCOME = {
-    "succeeded": EXIT_SUCCEEDED,
-    "rejected": EXIT_REJECTED,
-    "timed_out": EXIT_REJECTED,
-    "rolled_back": EXIT_ROLLED_BACK,
-}
-OUTCOME_STYLE = {"succeeded": "green", "rolled_back": "yellow", "rejected": "yellow", "timed_out": "yellow"}
 
 
 def _parse_images(values: tuple[str, ...]) -> dict[str, str]:
@@ -137,27 +132,40 @@ class Releases:
                 return last
             kwargs["nextToken"] = page["nextToken"]
 
-    def ending(self, execution_arn: str, execution: dict[str, Any] | None = None) -> Ending:
+    def ending(
+        self, execution_arn: str, execution: dict[str, Any] | None = None, settle_seconds: float = 0.0
+    ) -> Ending:
         execution = execution or self.describe(execution_arn)
         release_id = execution_arn.rsplit(":", 1)[-1]
-        record = self.record(release_id)
         status = str(execution["status"])
-        outcome = record.get("outcome")
+        record = self.record(release_id)
+        deadline = time.monotonic() + settle_seconds
+        while (
+            status not in ("SUCCEEDED", "RUNNING")
+            and not record.get("outcome")
+            and time.monotonic() < deadline
+        ):
+            time.sleep(min(1.0, settle_seconds))
+            record = self.record(release_id)
+        outcome = Outcome.parse(record.get("outcome"))
         error = execution.get("error")
         reason = record.get("reason") or (record.get("rollback") or {}).get("reason")
         if status == "SUCCEEDED":
             code = EXIT_SUCCEEDED
         elif status == "RUNNING":
             code = EXIT_STILL_RUNNING
-        elif error in EXIT_BY_ERROR:
-            code = EXIT_BY_ERROR[str(error)]
+        elif (ended := Outcome.from_fail_error(error)) is not None:
+            code = ended.exit_code  # the workflow's own Fail state, chosen from the recorded outcome
+        elif outcome is Outcome.SUCCEEDED and error != "FinishNotRecorded":
+            code = EXIT_FAILED  # a failed execution is never a success, except one that baked and
+            # whose record ExecutionEnded completed from the parameter and the gateways
+        elif outcome is not None:
+            code = outcome.exit_code  # stopped, or completed by ExecutionEnded from the facts
         else:
-            code = EXIT_BY_OUTCOME.get(str(outcome), EXIT_FAILED)
-            if code == EXIT_SUCCEEDED:  # a record that says succeeded on a failed execution
-                code = EXIT_FAILED
+            code = EXIT_FAILED
         if status not in ("SUCCEEDED", "RUNNING") and not reason:
             reason = execution.get("cause") or f"the execution ended {status}"
-        return Ending(release_id, execution_arn, status, outcome, error, reason, code)
+        return Ending(release_id, execution_arn, status, record.get("outcome"), error, reason, code)
 
 
 # -- rendering ---------------------------------------------------------------------------------
@@ -274,7 +282,7 @@ def follow(
             else:
                 emit_new_steps(record)
             if execution["status"] != "RUNNING":
-                ending = releases.ending(execution_arn, execution)
+                ending = releases.ending(execution_arn, execution, settle_seconds=RECORD_SETTLE_SECONDS)
                 if live is not None:
                     live.update(Group(_header(release_id, releases.record(release_id)), _steps_table(record)))
                 else:

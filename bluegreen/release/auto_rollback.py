@@ -218,7 +218,7 @@ def _roll_back(
     finally:
         rt.releases.release_lock(config.app, config.environment, holder)
 
-    confirmed, views = _wait_for_gateways(rt, before, version, flipped_at, sleep)
+    confirmed, views = wait_for_gateways(rt, before, version, flipped_at, sleep)
     reason = request.describe()
     rt.releases.update_record(
         release_id,
@@ -250,7 +250,7 @@ def _roll_back(
         Notification(
             "rolled_back",
             release_id,
-            f"{config.domains.live} rolled back from {after.value} to {before.value} "
+            f"{config.domains.live} is back on {before.value}, rolled back from {after.value} "
             f"(parameter v{version}; {gateways_text}): {reason}",
             {"alarm": request.alarm_name} if request.alarm_name else {},
         )
@@ -329,7 +329,7 @@ def _check_window(
         )
 
 
-def _wait_for_gateways(
+def wait_for_gateways(
     rt: Runtime, target: Color, version: int, since: datetime, sleep: Callable[[float], None]
 ) -> tuple[bool, list[GatewayView]]:
     """Poll the acknowledgements until every live gateway serves `target` v`version`, or time out."""

@@ -6,7 +6,13 @@ import json
 
 from bluegreen.models import CaughtError, Outcome
 
-REFUSED = {"ReleaseInputError", "ReleaseLockedError", "ActiveColorError", "PreSwitchCheckError"}
+REFUSED = {
+    "ReleaseInputError",
+    "ReleaseLockedError",
+    "ActiveColorError",
+    "PreSwitchCheckError",
+    "AlarmFiringError",
+}
 
 
 def error_reason(error: CaughtError | None) -> str:
@@ -29,12 +35,12 @@ def error_reason(error: CaughtError | None) -> str:
     return f"{error.Error}: {cause}" if cause else error.Error
 
 
-def classify(error: CaughtError | None, failed_step: str | None, rolled_back: bool) -> Outcome:
+def cause_outcome(error: CaughtError | None, failed_step: str | None) -> Outcome:
+    """What the workflow's path says happened. Only the cause: bluegreen/release/endings.py checks
+    it against where traffic is before anything is recorded."""
     name = error.Error if error else ""
     if name == "AlarmDuringBakeError":
         return Outcome.ROLLED_BACK
-    if rolled_back:
-        return Outcome.FAILED
     if name in REFUSED:
         return Outcome.REFUSED
     if failed_step == "approval":

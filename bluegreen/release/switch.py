@@ -28,7 +28,11 @@ def switch(context: ReleaseContext, rt: Runtime) -> SwitchResult:
     rt.releases.update_record(
         context.release_id,
         {
-            "colors": {"before": context.active_color.value, "after": context.idle_color.value},
+            "colors": {
+                "before": context.active_color.value,
+                "target": context.idle_color.value,
+                "after": context.idle_color.value,
+            },
             "parameter_versions": {"before": context.parameter_version, "switch": version},
         },
         step="switched",
