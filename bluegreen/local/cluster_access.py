@@ -76,6 +76,7 @@ class FunctionKube:
                 function_token(function), function_user(function, account), grant.policy, grant.namespaces
             )
         server.grant(ADMIN_TOKEN, ADMIN_USER, CLUSTER_ADMIN)
+        server.default_token = ADMIN_TOKEN  # `server.api_client()` in a test acts as a cluster admin
 
     def admin(self) -> ApiClientFactory:
         """For the harness itself (seeding checks, test assertions): cluster-admin."""

@@ -31,7 +31,7 @@ def test_alarm_in_alarm_refuses_the_approval() -> None:
 def test_idle_changed_since_the_request_refuses_the_approval() -> None:
     with slack_release_world() as sw:
         arn, _release_id, approval_id = sw.start()
-        k8s.AppsV1Api(sw.world.workflow.kube()).patch_namespaced_deployment(  # as a cluster admin
+        k8s.AppsV1Api(sw.world.kube.api_client()).patch_namespaced_deployment(
             "payment",
             "green",
             {

@@ -171,7 +171,7 @@ def test_idle_changed_after_deploy_refuses_the_switch() -> None:
 
         def tamper(function: str, event: dict[str, Any]) -> None:
             if function == "PreSwitchChecks":
-                api = world.workflow.kube()  # a cluster admin's hand edit
+                api = world.kube.api_client()
                 from kubernetes import client as k8s
 
                 k8s.AppsV1Api(api).patch_namespaced_deployment(

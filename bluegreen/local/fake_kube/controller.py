@@ -203,9 +203,6 @@ class ControllerLoop:
         self._due[(namespace, name)] = remaining - 1
         return False
 
-    def pending(self, namespace: str, name: str) -> bool:
-        return (namespace, name) in self._due
-
     def forget(self, namespace: str, name: str) -> None:
         self._due.pop((namespace, name), None)
 

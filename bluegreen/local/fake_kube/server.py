@@ -87,6 +87,8 @@ class FakeKubeServer:
         self._address = (host, port)
         self.store = Store(auto_complete=auto_complete, on_change=on_change, controller_lag=controller_lag)
         self.access = Authorizer()
+        self.default_token: str | None = None
+        """The token of clients made without one (a harness sets its cluster-admin token here)."""
         self.api = Api(self.store, self.access, lambda: self.url.removeprefix("http://"))
         self._requests: list[RecordedRequest] = []
         self._requests_lock = threading.Lock()
@@ -132,9 +134,11 @@ class FakeKubeServer:
     # --- clients -------------------------------------------------------------------------------
 
     def client_configuration(self, token: str | None = None) -> kubernetes.client.Configuration:
-        """Configuration for this server; with ``token``, requests carry ``Authorization: Bearer <token>``."""
+        """Configuration for this server; with ``token`` (else ``default_token``, if set), requests
+        carry ``Authorization: Bearer <token>``. ``token=""`` sends none."""
         configuration = kubernetes.client.Configuration(host=self.url, no_proxy="*")
-        if token is not None:
+        token = self.default_token if token is None else token
+        if token:
             configuration.api_key = {"authorization": token}
             configuration.api_key_prefix = {"authorization": "Bearer"}
         return configuration
@@ -174,6 +178,7 @@ class FakeKubeServer:
         """Forget every object, per-deployment rollout mode, access grant and recorded request."""
         self.store.reset()
         self.access.clear()
+        self.default_token = None
         self.clear_requests()
 
     def seed(self, objects: list[Obj]) -> None:
