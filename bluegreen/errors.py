@@ -2,7 +2,7 @@
 
 A Python Lambda's error type is its exception class name, and these names are the release
 workflow's `Retry`/`Catch` `ErrorEquals` contract (statemachines/release.asl.json): rename one
-and the workflow breaks, which tests/unit/test_error_contract.py catches.
+and the workflow breaks, which tests/unit/test_asl_contract.py catches.
 """
 
 from __future__ import annotations

@@ -16,6 +16,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
+from boto3.dynamodb.conditions import Key
 from botocore.exceptions import ClientError
 
 from bluegreen.clock import Clock, iso, utc_now
@@ -25,6 +26,7 @@ from bluegreen.errors import (
     ReleaseLockedError,
     ReleaseRecordMissingError,
 )
+from bluegreen.records import LatestRelease
 
 # The releases table's `History` index (stacks/constructs/storage.py): every release record carries
 # history_key = "<app>#<environment>"; with `created_at` (ISO-8601 UTC) it lists releases newest first.
@@ -257,6 +259,23 @@ class ReleaseStore:
                 raise ReleaseRecordMissingError(release_id) from exc
             raise
 
+    def recent_records(self, app: str, environment: str, limit: int) -> list[dict[str, Any]]:
+        """The `limit` newest release records of `app`/`environment`, newest first (the History index)."""
+        kwargs: dict[str, Any] = {
+            "IndexName": HISTORY_INDEX,
+            "KeyConditionExpression": Key(HISTORY_KEY).eq(history_key(app, environment)),
+            "ScanIndexForward": False,
+            "Limit": limit,
+        }
+        items: list[dict[str, Any]] = []
+        while len(items) < limit:
+            page = self._table.query(**kwargs)
+            items += [from_item_value(item) for item in page.get("Items", [])]
+            if "LastEvaluatedKey" not in page:
+                break
+            kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+        return items[:limit]
+
     def get_record(self, release_id: str) -> dict[str, Any] | None:
         item = self._table.get_item(Key={"pk": self.record_key(release_id)}, ConsistentRead=True).get("Item")
         return from_item_value(item) if item else None
@@ -267,23 +286,27 @@ class ReleaseStore:
     def latest_key(app: str, environment: str) -> str:
         return f"LATEST#{app}#{environment}"
 
-    def set_latest(self, app: str, environment: str, fields: dict[str, Any]) -> None:
-        """Point at the release that just finished (replacing the previous pointer)."""
-        item = {"pk": self.latest_key(app, environment), "app": app, "environment": environment, **fields}
+    def set_latest(self, app: str, environment: str, latest: LatestRelease) -> None:
+        """Point at the release that just put traffic on its colour (replacing the previous pointer)."""
+        fields = latest.model_dump(mode="json", exclude_none=True)
+        item = {"app": app, "environment": environment, **fields}
+        removed = [
+            name for name in ("rolled_back_at", "scaled_down_at", "superseded_by") if name not in fields
+        ]
         self._table.update_item(
-            Key={"pk": item.pop("pk")},
+            Key={"pk": self.latest_key(app, environment)},
             UpdateExpression="SET "
             + ", ".join(f"#f{i} = :v{i}" for i in range(len(item)))
-            + " REMOVE rolled_back_at, scaled_down_at, superseded_by",
+            + (" REMOVE " + ", ".join(removed) if removed else ""),
             ExpressionAttributeNames={f"#f{i}": name for i, name in enumerate(item)},
             ExpressionAttributeValues={f":v{i}": to_item_value(v) for i, v in enumerate(item.values())},
         )
 
-    def get_latest(self, app: str, environment: str) -> dict[str, Any] | None:
+    def get_latest(self, app: str, environment: str) -> LatestRelease | None:
         item = self._table.get_item(Key={"pk": self.latest_key(app, environment)}, ConsistentRead=True).get(
             "Item"
         )
-        return from_item_value(item) if item else None
+        return LatestRelease.model_validate(from_item_value(item)) if item else None
 
     def supersede_latest(self, app: str, environment: str, release_id: str) -> None:
         """A new release has started: the old colour is about to be redeployed, so the previous
@@ -299,8 +322,22 @@ class ReleaseStore:
             if not _is_conditional_failure(exc):
                 raise
 
-    def mark_latest(self, app: str, environment: str, release_id: str, fields: dict[str, Any]) -> bool:
-        """Set fields on the pointer only while it still points at `release_id`."""
+    def mark_latest(
+        self,
+        app: str,
+        environment: str,
+        release_id: str,
+        *,
+        rolled_back_at: datetime | None = None,
+        scaled_down_at: datetime | None = None,
+    ) -> bool:
+        """Say on the pointer that its release was rolled back, or its old colour scaled down —
+        only while it still points at `release_id`."""
+        fields = {
+            name: value
+            for name, value in (("rolled_back_at", rolled_back_at), ("scaled_down_at", scaled_down_at))
+            if value is not None
+        }
         try:
             self._table.update_item(
                 Key={"pk": self.latest_key(app, environment)},

@@ -21,7 +21,6 @@ from botocore.awsrequest import AWSRequest
 from rich.console import Console
 
 from bluegreen.cli.context import CliContext, CliError, pass_cli
-from bluegreen.cli.main import cli
 
 FUNCTION_URL_HOST = re.compile(r"^[a-z0-9]+\.lambda-url\.(?P<region>[a-z0-9-]+)\.on\.aws$")
 TIMEOUT_SECONDS = 70.0
@@ -92,7 +91,7 @@ def _decide(obj: CliContext, release_id: str, decision: str, reason: str | None)
         raise click.exceptions.Exit(1)
 
 
-@cli.command()
+@click.command()
 @click.argument("release_id")
 @click.option("--reason", default=None, help="Why (recorded with the approval).")
 @pass_cli
@@ -101,7 +100,7 @@ def approve(obj: CliContext, release_id: str, reason: str | None) -> None:
     _decide(obj, release_id, "approve", reason)
 
 
-@cli.command()
+@click.command()
 @click.argument("release_id")
 @click.option("--reason", required=True, help="Why the release is rejected (recorded).")
 @pass_cli

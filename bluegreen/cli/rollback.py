@@ -15,7 +15,6 @@ import click
 from botocore.exceptions import BotoCoreError, ClientError
 
 from bluegreen.cli.context import CliContext, CliError, pass_cli
-from bluegreen.cli.main import cli
 
 OK_STATUSES = ("rolled_back", "already_rolled_back")
 
@@ -68,7 +67,7 @@ def _parameter_version(obj: CliContext) -> int | None:
         return None
 
 
-@cli.command()
+@click.command()
 @click.option(
     "--to",
     type=click.Choice(["blue", "green"]),

@@ -372,7 +372,7 @@ def _reject(decision: Decision, approval_id: str, now: Any, when: str, rt: Runti
     cause = json.dumps(
         {"rejected_by": decision.approver, "via": decision.via, "reason": decision.reason or ""}
     )
-    _send(rt, "send_task_failure", taskToken=closed["task_token"], error="ApprovalRejectedError", cause=cause)
+    # Recorded before the workflow hears of it: RecordFailure reads who and why from the record.
     rt.releases.update_record(
         decision.release_id,
         {
@@ -387,6 +387,7 @@ def _reject(decision: Decision, approval_id: str, now: Any, when: str, rt: Runti
         },
         step="rejected",
     )
+    _send(rt, "send_task_failure", taskToken=closed["task_token"], error="ApprovalRejectedError", cause=cause)
     _update_message(
         decision.release_id,
         f":x: *Rejected* by {_who(decision.approver)} via {decision.via} at {when}: "

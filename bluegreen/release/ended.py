@@ -40,7 +40,7 @@ class ExecutionStatusChange(BaseModel):
 
 def _execution(rt: Runtime, execution_arn: str) -> dict[str, Any]:
     try:
-        return dict(rt.sfn.describe_execution(executionArn=execution_arn))
+        return rt.steps().describe(execution_arn)
     except Exception:
         return {}
 

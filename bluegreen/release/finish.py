@@ -23,6 +23,7 @@ from bluegreen.models import (
     SwitchResult,
     release_id_of,
 )
+from bluegreen.records import LatestRelease
 from bluegreen.release.endings import Ending, ReleaseColors, judge
 from bluegreen.release.failure import cause_outcome, error_reason
 from bluegreen.release.records import record_fields
@@ -66,15 +67,15 @@ def arm_rollback_window(
     rt.releases.set_latest(
         rt.config.app,
         rt.config.environment,
-        {
-            "release_id": release_id,
-            "version": version,
-            "color_before": before.value,
-            "color_after": after.value,
-            "switch_parameter_version": switch_version,
-            "finished_at": now,
-            "scale_down_after": closes,
-        },
+        LatestRelease(
+            release_id=release_id,
+            version=version,
+            color_before=before,
+            color_after=after,
+            switch_parameter_version=switch_version,
+            finished_at=now,
+            scale_down_after=closes,
+        ),
     )
     return closes
 

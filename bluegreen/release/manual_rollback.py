@@ -14,7 +14,6 @@ from collections.abc import Callable
 from typing import Any
 
 from bluegreen.adapters.notify import Notification
-from bluegreen.adapters.release_history import list_records
 from bluegreen.adapters.release_store import pseudo_holder
 from bluegreen.colors import Color
 from bluegreen.errors import ReleaseLockedError
@@ -33,7 +32,7 @@ MANUAL_HOLDER = "rollback-to"
 def _release_on(rt: Runtime, color: Color) -> dict[str, Any] | None:
     """The newest release that put traffic on `color` (its record gets the rollback)."""
     config = rt.config
-    for record in list_records(rt.releases.table, config.app, config.environment, limit=20):
+    for record in rt.releases.recent_records(config.app, config.environment, limit=20):
         if (record.get("colors") or {}).get("target") == color.value:
             return record
     return None
@@ -144,4 +143,4 @@ def _record(
         fields["status"] = "ROLLED_BACK"
         fields["reason"] = f"rolled back by hand to {to.value}: {why} (was: {record.get('reason') or '-'})"
     rt.releases.update_record(release_id, fields, step="rolled_back_by_hand")
-    rt.releases.mark_latest(config.app, config.environment, release_id, {"rolled_back_at": rt.clock()})
+    rt.releases.mark_latest(config.app, config.environment, release_id, rolled_back_at=rt.clock())

@@ -22,9 +22,7 @@ def prepare(raw_input: Any, execution_arn: str, rt: Runtime) -> ReleaseContext:
     # The alarms the approval, the pre-switch checks and the bake watch: one already firing would
     # only be noticed after a deploy and the smoke tests, and then hold the release until the
     # approval times out. Refuse now, naming it.
-    firing = unhealthy(
-        rt.alarms.states(config.alarms.rollback_alarm_names(config.app, config.environment, idle))
-    )
+    firing = unhealthy(rt.alarms.states(config.watched_alarms(idle)))
     if firing:
         raise AlarmFiringError(firing)
     release_id = release_id_of(execution_arn)

@@ -15,7 +15,8 @@ from typing import Any
 
 import pytest
 
-from bluegreen.cli.release import Releases
+from bluegreen.adapters.release_store import ReleaseStore
+from bluegreen.cli.endings import Releases
 from bluegreen.local.fake_kube import RolloutMode
 from bluegreen.local.faults import LAMBDA_TIMEOUT
 from bluegreen.models import Outcome
@@ -567,7 +568,7 @@ def acknowledged_colors(world: World) -> dict[str, str]:
 def exit_code(world: World, execution_arn: str) -> int:
     reader = Releases.__new__(Releases)
     reader.sfn = world.workflow.aws.sfn
-    reader.store = world.workflow.runtime.releases
+    reader.store = ReleaseStore(world.workflow.aws.releases_table)
     return reader.ending(execution_arn).exit_code
 
 

@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from bluegreen.cli.release import (
+from bluegreen.cli.endings import (
     EXIT_FAILED,
     EXIT_REJECTED,
     EXIT_ROLLBACK_FAILED,
