@@ -19,8 +19,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from bluegreen.adapters.kube import Deployments
 from bluegreen.models import ReleaseContext
+from bluegreen.ports import Workloads
 from bluegreen.release.pod_references import pod_references
 
 
@@ -82,7 +82,7 @@ def _pod_spec(deployment: dict[str, Any]) -> dict[str, Any]:
 
 
 def idle_pod_templates(
-    context: ReleaseContext, deployments: Deployments, manifests: Sequence[dict[str, Any]]
+    context: ReleaseContext, deployments: Workloads, manifests: Sequence[dict[str, Any]]
 ) -> dict[str, tuple[str, dict[str, Any]]]:
     """Service (or a manifest's own Deployment) -> (Deployment name, the pod spec it will run in idle)."""
     brought = {str(m.get("metadata", {}).get("name")): m for m in manifests if m.get("kind") == "Deployment"}
@@ -100,7 +100,7 @@ def idle_pod_templates(
 
 def check_idle_prerequisites(
     context: ReleaseContext,
-    deployments: Deployments,
+    deployments: Workloads,
     objects: ObjectLookup,
     manifests: Sequence[dict[str, Any]] = (),
 ) -> PrerequisitesReport:
