@@ -148,6 +148,11 @@ class RollbackResult(Contract):
     flipped: bool
 
 
+FINISH_NOT_RECORDED = "FinishNotRecorded"
+"""The Fail state (and its Error) when Finish could not record a release that baked."""
+FAILURE_NOT_RECORDED = "FailureNotRecorded"
+"""The Fail state (and its Error) when RecordFailure itself failed."""
+
 EXIT_STILL_RUNNING = 4
 """`bluegreen release start --wait` / `watch`: the release had not ended when --timeout passed."""
 

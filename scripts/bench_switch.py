@@ -51,8 +51,9 @@ from bluegreen.gateway.harness import (  # noqa: E402
 from bluegreen.local.bench_record import record_section  # noqa: E402
 
 REGION = "us-east-1"
-LIVE_HOST = "myapp.com"
-PREPROD_HOST = "preprod.myapp.com"
+# The gateway alone is measured: hosts of no app, which the agent below is configured to serve.
+LIVE_HOST = "live.bench.invalid"
+PREPROD_HOST = "preprod.bench.invalid"
 SECTION = "## Gateway switch (issue 3)"
 COLOR_CODES = {b"blue": 1, b"green": 2}
 CODE_NAMES = {1: "blue", 2: "green"}
@@ -247,6 +248,7 @@ async def run_mode(rig: Rig, mode: str, args: argparse.Namespace) -> ModeResult:
         gateway_id=f"bench-{mode}",
     )
     config["log_level"] = "WARNING"
+    config["domains"] = {"live": LIVE_HOST, "preprod": PREPROD_HOST}
     config_path = layout.root / "gateway.yaml"
     config_path.write_text(yaml.safe_dump(config), encoding="utf-8")
     agent_command = [sys.executable, "-m", "bluegreen.gateway", "--config", str(config_path)]

@@ -14,14 +14,15 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bluegreen.models import Outcome
+from bluegreen.errors import PreSwitchCheckError, TransientError
+from bluegreen.models import FAILURE_NOT_RECORDED, FINISH_NOT_RECORDED, Outcome
 
 OUT = Path(__file__).resolve().parent.parent / "statemachines" / "release.asl.json"
 
 TRANSIENT = [
     # bluegreen/adapters/failures.py: throttling, 5xx and network failures of AWS, Kubernetes and
     # the network, classified by error code and HTTP status (never by exception class name).
-    "TransientError",
+    TransientError.__name__,
     # The Lambda service itself, before the function ran (Step Functions' documented list).
     "Lambda.ServiceException",
     "Lambda.AWSLambdaException",
@@ -226,7 +227,7 @@ def definition() -> dict[str, Any]:
             RELEASE,
             "$.switch",
             "WaitForGateways",
-            [catch("RecordFailure", errors=["PreSwitchCheckError"]), catch("Rollback")],
+            [catch("RecordFailure", errors=[PreSwitchCheckError.__name__]), catch("Rollback")],
             "PutParameter(active-color = idle); the new version identifies the switch.",
         ),
         "WaitForGateways": wait(
@@ -262,14 +263,14 @@ def definition() -> dict[str, Any]:
             {"release.$": "$.release", "switch.$": "$.switch"},
             "$.outcome",
             "Released",
-            [catch("FinishNotRecorded")],
+            [catch(FINISH_NOT_RECORDED)],
             "Release the lock, record success, notify.",
             attempts=6,
         ),
         "Released": {"Type": "Succeed"},
-        "FinishNotRecorded": {
+        FINISH_NOT_RECORDED: {
             "Type": "Fail",
-            "Error": "FinishNotRecorded",
+            "Error": FINISH_NOT_RECORDED,
             "Cause": "The release is live and baked, but recording its end failed: see the execution history.",  # noqa: E501
         },
         "Rollback": task(
@@ -311,15 +312,15 @@ def definition() -> dict[str, Any]:
             {"state.$": "$", "execution_arn.$": "$$.Execution.Id"},
             "$.outcome",
             "HowItEnded",
-            [catch("FailureNotRecorded", "$.record_error")],
+            [catch(FAILURE_NOT_RECORDED, "$.record_error")],
             "Release the lock, complete the record with the outcome and reason, notify.",
             attempts=6,
         ),
         "HowItEnded": how_it_ended(),
         **fail_states(),
-        "FailureNotRecorded": {
+        FAILURE_NOT_RECORDED: {
             "Type": "Fail",
-            "Error": "FailureNotRecorded",
+            "Error": FAILURE_NOT_RECORDED,
             "Cause": "The release failed and recording it failed too: check the lock and the parameter now.",
         },
     }

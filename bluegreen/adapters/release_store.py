@@ -14,7 +14,7 @@ import uuid
 from collections.abc import Callable
 from datetime import datetime
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from boto3.dynamodb.conditions import Key
 from botocore.exceptions import ClientError
@@ -26,7 +26,7 @@ from bluegreen.errors import (
     ReleaseLockedError,
     ReleaseRecordMissingError,
 )
-from bluegreen.records import LatestRelease
+from bluegreen.records import LatestRelease, RecordedEnding, ReleaseRecord
 
 # The releases table's `History` index (stacks/constructs/storage.py): every release record carries
 # history_key = "<app>#<environment>"; with `created_at` (ISO-8601 UTC) it lists releases newest first.
@@ -63,6 +63,9 @@ def _default(value: Any) -> Any:
     raise TypeError(f"cannot store {type(value).__name__}")
 
 
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb.service_resource import Table
+
 RECORD_WRITE_ATTEMPTS = 3
 """Conditional record updates retried this often before giving up with a clear error."""
 
@@ -93,15 +96,9 @@ def _is_conditional_failure(exc: ClientError) -> bool:
 
 
 class ReleaseStore:
-    def __init__(self, table: Any, clock: Clock = utc_now) -> None:
-        """`table` is a boto3 DynamoDB Table resource."""
+    def __init__(self, table: Table, clock: Clock = utc_now) -> None:
         self._table = table
         self._now = clock
-
-    @property
-    def table(self) -> Any:
-        """The boto3 Table (for the History index query)."""
-        return self._table
 
     # -- lock -----------------------------------------------------------------------------------
 
@@ -275,6 +272,15 @@ class ReleaseStore:
                 break
             kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
         return items[:limit]
+
+    def get(self, release_id: str) -> ReleaseRecord | None:
+        """The record, typed (None when there is none)."""
+        item = self.get_record(release_id)
+        return ReleaseRecord.from_item(item) if item is not None else None
+
+    def record_ending(self, release_id: str, ending: RecordedEnding, step: str | None = None) -> None:
+        """Write how the release ended; `steps.<outcome>` (or `step`) is stamped with now."""
+        self.update_record(release_id, ending.fields(), step=step or ending.outcome.value)
 
     def get_record(self, release_id: str) -> dict[str, Any] | None:
         item = self._table.get_item(Key={"pk": self.record_key(release_id)}, ConsistentRead=True).get("Item")

@@ -20,7 +20,7 @@ from botocore.exceptions import ClientError
 
 from bluegreen.adapters.release_store import ReleaseStore
 from bluegreen.cli.context import CliContext, CliError
-from bluegreen.models import EXIT_STILL_RUNNING, Outcome, release_id_of
+from bluegreen.models import EXIT_STILL_RUNNING, FINISH_NOT_RECORDED, Outcome, release_id_of
 
 EXIT_SUCCEEDED = Outcome.SUCCEEDED.exit_code
 EXIT_FAILED = Outcome.FAILED.exit_code
@@ -127,7 +127,7 @@ class Releases:
             code = EXIT_STILL_RUNNING
         elif (ended := Outcome.from_fail_error(error)) is not None:
             code = ended.exit_code  # the workflow's own Fail state, chosen from the recorded outcome
-        elif outcome is Outcome.SUCCEEDED and error != "FinishNotRecorded":
+        elif outcome is Outcome.SUCCEEDED and error != FINISH_NOT_RECORDED:
             code = EXIT_FAILED  # a failed execution is never a success, except one that baked and
             # whose record ExecutionEnded completed from the parameter and the gateways
         elif outcome is not None:
