@@ -66,7 +66,7 @@ from bluegreen.local.rollback_rig import (  # noqa: E402
 )
 from bluegreen.local.workflow import FakeContext  # noqa: E402
 
-SECTION = "## Rollback (issue 6)"
+SECTION = "## Rollback"
 GATEWAY_ID = "bench-rollback"
 MOTO_CREDENTIALS = {"AWS_ACCESS_KEY_ID": "bench", "AWS_SECRET_ACCESS_KEY": "bench"}
 

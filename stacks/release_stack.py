@@ -90,7 +90,7 @@ class ReleaseStack(Stack):
             state_machine=self.workflow.state_machine,
             function=self.functions.functions["ExecutionEnded"],
         )
-        # Approvals (issue 5): Slack interactivity URL, IAM-signed decide URL (CLI), the console's
+        # Approvals: Slack interactivity URL, IAM-signed decide URL (CLI), the console's
         # decision workflow, the approvers' managed policy and the Slack secrets' read grants.
         self.approvals = Approvals(
             self,
@@ -109,7 +109,7 @@ class ReleaseStack(Stack):
             parameter=self.parameter,
             acks_table=self.tables.acks,
         )
-        # Rollback after the workflow (issue 6): release-health alarms per colour, alarm -> rollback,
+        # Rollback after the workflow: release-health alarms per colour, alarm -> rollback,
         # and the old colour scaled down only when the rollback window closes.
         self.release_alarms = ReleaseAlarms(self, "ReleaseAlarms", config=config)
         self.rollback = RollbackEvents(

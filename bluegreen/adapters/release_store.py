@@ -9,16 +9,26 @@ One DynamoDB table, partition key `pk`:
 
 from __future__ import annotations
 
-import json
-import uuid
 from collections.abc import Callable
 from datetime import datetime
-from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from boto3.dynamodb.conditions import Key
 from botocore.exceptions import ClientError
 
+from bluegreen.adapters.release_items import (
+    HISTORY_INDEX,
+    HISTORY_KEY,
+    HISTORY_SORT_KEY,
+    PSEUDO_HOLDER_LIFETIME_SECONDS,
+    PSEUDO_HOLDER_PREFIX,
+    from_item_value,
+    history_key,
+    is_conditional_failure,
+    pseudo_holder,
+    pseudo_holder_alive,
+    to_item_value,
+)
 from bluegreen.clock import Clock, iso, utc_now
 from bluegreen.errors import (
     ApprovalDecisionError,
@@ -28,71 +38,25 @@ from bluegreen.errors import (
 )
 from bluegreen.records import LatestRelease, RecordedEnding, ReleaseRecord
 
-# The releases table's `History` index (stacks/constructs/storage.py): every release record carries
-# history_key = "<app>#<environment>"; with `created_at` (ISO-8601 UTC) it lists releases newest first.
-HISTORY_INDEX = "History"
-HISTORY_KEY = "history_key"
-HISTORY_SORT_KEY = "created_at"
-
-
-def history_key(app: str, environment: str) -> str:
-    return f"{app}#{environment}"
-
-
-def to_item_value(value: Any) -> Any:
-    """JSON-shaped data as DynamoDB accepts it (floats become Decimals, datetimes ISO strings)."""
-    return json.loads(json.dumps(value, default=_default), parse_float=Decimal)
-
-
-def from_item_value(value: Any) -> Any:
-    """DynamoDB's Decimals back to ints and floats."""
-    if isinstance(value, Decimal):
-        return int(value) if value == value.to_integral_value() else float(value)
-    if isinstance(value, dict):
-        return {k: from_item_value(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [from_item_value(v) for v in value]
-    return value
-
-
-def _default(value: Any) -> Any:
-    if isinstance(value, datetime):
-        return iso(value)
-    if hasattr(value, "model_dump"):
-        return value.model_dump(mode="json")
-    raise TypeError(f"cannot store {type(value).__name__}")
-
+__all__ = [
+    "HISTORY_INDEX",
+    "HISTORY_KEY",
+    "HISTORY_SORT_KEY",
+    "PSEUDO_HOLDER_LIFETIME_SECONDS",
+    "PSEUDO_HOLDER_PREFIX",
+    "ReleaseStore",
+    "from_item_value",
+    "history_key",
+    "pseudo_holder",
+    "pseudo_holder_alive",
+    "to_item_value",
+]
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb.service_resource import Table
 
 RECORD_WRITE_ATTEMPTS = 3
 """Conditional record updates retried this often before giving up with a clear error."""
-
-PSEUDO_HOLDER_PREFIX = "bluegreen:"
-PSEUDO_HOLDER_LIFETIME_SECONDS = 300
-"""Longer than any function that takes the lock outside an execution (rollback, scale-down) runs."""
-
-
-def pseudo_holder(purpose: str, release_id: str, now: datetime) -> str:
-    """A lock holder that is not an execution ARN, unique per call (the lock is re-entrant for the
-    same holder): `bluegreen:<purpose>:<release id>:<random>:<epoch seconds>`."""
-    return f"{PSEUDO_HOLDER_PREFIX}{purpose}:{release_id}:{uuid.uuid4().hex[:12]}:{int(now.timestamp())}"
-
-
-def pseudo_holder_alive(holder: str, now: datetime) -> bool | None:
-    """None for an execution ARN; else whether that pseudo holder may still be working."""
-    if not holder.startswith(PSEUDO_HOLDER_PREFIX):
-        return None
-    try:
-        taken = int(holder.rsplit(":", 1)[-1])
-    except ValueError:
-        return False
-    return now.timestamp() - taken < PSEUDO_HOLDER_LIFETIME_SECONDS
-
-
-def _is_conditional_failure(exc: ClientError) -> bool:
-    return exc.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException"
 
 
 class ReleaseStore:
@@ -135,7 +99,7 @@ class ReleaseStore:
             )
             return None
         except ClientError as exc:
-            if not _is_conditional_failure(exc):
+            if not is_conditional_failure(exc):
                 raise
         holder = self.lock_holder(app, environment)
         if holder is None:  # released between our write and our read: try again, a few times
@@ -153,7 +117,7 @@ class ReleaseStore:
                 ExpressionAttributeValues={":stale": holder},
             )
         except ClientError as exc:
-            if _is_conditional_failure(exc):
+            if is_conditional_failure(exc):
                 current = self.lock_holder(app, environment) or "another execution"
                 raise ReleaseLockedError(app, environment, current) from exc
             raise
@@ -175,7 +139,7 @@ class ReleaseStore:
             )
             return True
         except ClientError as exc:
-            if _is_conditional_failure(exc):
+            if is_conditional_failure(exc):
                 return False
             raise
 
@@ -193,7 +157,7 @@ class ReleaseStore:
         try:
             self._table.put_item(Item=to_item_value(item), ConditionExpression="attribute_not_exists(pk)")
         except ClientError as exc:
-            if not _is_conditional_failure(exc):
+            if not is_conditional_failure(exc):
                 raise
 
     def update_record(self, release_id: str, fields: dict[str, Any], step: str | None = None) -> None:
@@ -231,7 +195,7 @@ class ReleaseStore:
                 )
                 return
             except ClientError as exc:
-                if not _is_conditional_failure(exc):
+                if not is_conditional_failure(exc):
                     raise
             self._repair_record(release_id)
         raise RecordWriteConflictError(release_id, RECORD_WRITE_ATTEMPTS)
@@ -252,7 +216,7 @@ class ReleaseStore:
                 ExpressionAttributeValues={":empty": {}},
             )
         except ClientError as exc:
-            if _is_conditional_failure(exc):
+            if is_conditional_failure(exc):
                 raise ReleaseRecordMissingError(release_id) from exc
             raise
 
@@ -325,7 +289,7 @@ class ReleaseStore:
                 ExpressionAttributeValues={":rid": release_id},
             )
         except ClientError as exc:
-            if not _is_conditional_failure(exc):
+            if not is_conditional_failure(exc):
                 raise
 
     def mark_latest(
@@ -356,7 +320,7 @@ class ReleaseStore:
                 },
             )
         except ClientError as exc:
-            if _is_conditional_failure(exc):
+            if is_conditional_failure(exc):
                 return False
             raise
         return True
@@ -401,7 +365,7 @@ class ReleaseStore:
                 ReturnValues="ALL_NEW",
             )
         except ClientError as exc:
-            if not _is_conditional_failure(exc):
+            if not is_conditional_failure(exc):
                 raise
             current = self.get_approval(approval_id)
             if current is None:
@@ -418,7 +382,7 @@ class ReleaseStore:
                 ReturnValues="ALL_OLD",
             )
         except ClientError as exc:
-            if _is_conditional_failure(exc):
+            if is_conditional_failure(exc):
                 return None
             raise
         attributes = response.get("Attributes")

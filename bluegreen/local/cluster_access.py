@@ -58,7 +58,7 @@ def function_token(function: str) -> str:
 
 
 def function_user(function: str, account: str) -> str:
-    """What EKS maps an assumed role to: the role's session ARN."""
+    """What EKS maps an assumed role to: its assumed-role ARN."""
     return f"arn:aws:sts::{account}:assumed-role/bluegreen-{function}/local"
 
 

@@ -156,7 +156,7 @@ class PolicyAssociation:
 
 @dataclass(frozen=True)
 class AccessEntry:
-    username: str  # what EKS maps the IAM principal to, e.g. the assumed-role session ARN
+    username: str  # what EKS maps the IAM principal to, e.g. the assumed-role ARN
     associations: tuple[PolicyAssociation, ...]
 
 
