@@ -27,6 +27,12 @@ class FakeSlackState:
     calls: list[SlackCall] = field(default_factory=list)
     usergroups: dict[str, list[str]] = field(default_factory=dict)
     fail: set[str] = field(default_factory=set)
+    tokens: set[str] = field(default_factory=set)
+    """Bot tokens Slack accepts; empty: any (a call with another one answers invalid_auth)."""
+    scopes: list[str] = field(default_factory=lambda: ["chat:write", "usergroups:read", "channels:read"])
+    """The token's scopes, sent in the `x-oauth-scopes` header of every answer, as Slack does."""
+    channels: dict[str, dict[str, Any]] = field(default_factory=dict)
+    """conversations.info: channel id -> the channel object (unknown ids: channel_not_found)."""
     _ts: int = 0
     lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -60,6 +66,10 @@ class _Handler(BaseHTTPRequestHandler):
         if method in state.fail:
             self._send(200, json.dumps({"ok": False, "error": "fatal_error"}))
             return
+        token = str(self.headers.get("authorization") or "").removeprefix("Bearer ")
+        if state.tokens and token not in state.tokens:
+            self._send(200, json.dumps({"ok": False, "error": "invalid_auth"}))
+            return
         body: dict[str, Any] = {"ok": True}
         if method == "chat.postMessage":
             body.update({"channel": args.get("channel"), "ts": state.next_ts()})
@@ -67,6 +77,16 @@ class _Handler(BaseHTTPRequestHandler):
             body.update({"channel": args.get("channel"), "ts": args.get("ts")})
         elif method == "usergroups.users.list":
             body["users"] = state.usergroups.get(str(args.get("usergroup")), [])
+        elif method == "auth.test":
+            body.update(
+                {"team": "myapp", "team_id": "T0MYAPP", "user": "bluegreen", "user_id": "U0BLUEGREEN"}
+            )
+        elif method == "conversations.info":
+            channel = state.channels.get(str(args.get("channel")))
+            if channel is None:
+                body = {"ok": False, "error": "channel_not_found"}
+            else:
+                body["channel"] = {"id": args.get("channel"), **channel}
         self._send(200, json.dumps(body))
 
     def _send(self, status: int, body: str, content_type: str = "application/json") -> None:
@@ -74,6 +94,7 @@ class _Handler(BaseHTTPRequestHandler):
         self.send_response(status)
         self.send_header("content-type", content_type)
         self.send_header("content-length", str(len(data)))
+        self.send_header("x-oauth-scopes", ",".join(self.server.state.scopes))
         self.end_headers()
         self.wfile.write(data)
 

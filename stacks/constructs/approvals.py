@@ -23,6 +23,7 @@ from aws_cdk import aws_stepfunctions as sfn
 from cdk_nag import NagPackSuppression, NagSuppressions
 from constructs import Construct
 
+from bluegreen import stack_outputs
 from bluegreen.config import AppConfig
 from stacks import nag
 from stacks.constructs.encryption import EncryptedLogs
@@ -131,13 +132,16 @@ class Approvals(Construct):
 
     def _build_outputs(self) -> None:
         outputs = {
-            "DecideApprovalUrl": (self.decide_url.url, "bluegreen approve/reject call this (SigV4)"),
-            "SlackInteractionsUrl": (self.slack_url.url, "The Slack app's Interactivity Request URL"),
-            "DecisionStateMachineArn": (
+            stack_outputs.DECIDE_URL: (self.decide_url.url, "bluegreen approve/reject call this (SigV4)"),
+            stack_outputs.SLACK_INTERACTIONS_URL: (
+                self.slack_url.url,
+                "The Slack app's Interactivity Request URL",
+            ),
+            stack_outputs.DECISION_STATE_MACHINE_ARN: (
                 self.decision_workflow.state_machine_arn,
                 "Start with {release_id, decision, reason} to decide from the console",
             ),
-            "ApproversPolicyArn": (
+            stack_outputs.APPROVERS_POLICY_ARN: (
                 self.approvers_policy.managed_policy_arn,
                 "Attach to the approvers role",
             ),
