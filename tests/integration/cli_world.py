@@ -13,12 +13,14 @@ from click.testing import CliRunner, Result
 from bluegreen.cli import commands  # noqa: F401 - registers the commands
 from bluegreen.cli.main import cli
 from bluegreen.local.cluster import seed_cluster
-from bluegreen.local.cluster_access import FunctionKube, function_cluster_access
+from bluegreen.local.cluster_access import VIEW, FunctionKube, function_cluster_access
 from bluegreen.local.fake_kube import FakeKubeServer, RolloutMode
 from bluegreen.local.preprod import FakePreprod
 from bluegreen.local.server_workflow import ServerWorkflow
 from bluegreen.local.workflow import ACCOUNT
 from tests.integration.release_world import APPROVER, MYAPP, local_config
+
+OPERATOR = f"arn:aws:sts::{ACCOUNT}:user/moto"  # the identity moto answers for the harness's credentials
 
 
 class CliWorld:
@@ -78,4 +80,9 @@ def cli_world(**overrides: Any) -> Iterator[CliWorld]:
         kube.store.default_mode = RolloutMode.COMPLETE
         kube_for = FunctionKube(kube, function_cluster_access(config), account=ACCOUNT)
         with ServerWorkflow(config, kube_for.admin(), kube_for=kube_for) as workflow:
-            yield CliWorld(workflow, kube, preprod)
+            world = CliWorld(workflow, kube, preprod)
+            # The operator running the CLI has read access to both namespaces (an access entry for
+            # their IAM identity, as the first-deployment runbook asks): EKS tokens they sign work.
+            namespaces = [config.namespaces.blue, config.namespaces.green]
+            kube.grant_iam(world.env["AWS_ACCESS_KEY_ID"], OPERATOR, VIEW, namespaces)
+            yield world

@@ -7,10 +7,12 @@ import json
 import urllib.request
 from typing import Any
 
+import botocore.session
 import pytest
 from kubernetes import client
 from kubernetes.client import ApiException
 
+from bluegreen.adapters.kube import eks_token
 from bluegreen.local.fake_kube import FakeKubeServer
 
 VIEWER = "arn:aws:sts::123456789012:assumed-role/bluegreen-CheckRollout/local"
@@ -160,3 +162,32 @@ def test_an_apply_that_creates_needs_create_as_well_as_patch(kube):
 def test_cluster_admin_reaches_every_namespace(kube):
     core, _ = as_user(kube, "admin-token")
     assert {n.metadata.name for n in core.list_namespace().items} >= {"blue", "green", "kube-system"}
+
+
+def test_an_eks_iam_token_is_the_principal_whose_key_signed_it(kube):
+    # Given the operator's access key has an access entry, and someone else's has none
+    kube.grant_iam(
+        "AKIAOPERATOR", "arn:aws:iam::123456789012:user/operator", "AmazonEKSViewPolicy", ["green"]
+    )
+
+    def token(access_key: str) -> str:
+        session = botocore.session.Session()
+        session.set_credentials(access_key, "secret")
+        return eks_token("myapp-prod", "us-east-1", session)
+
+    # When / Then: the operator's token reads, another key's token and a malformed one are 401
+    core, _ = as_user(kube, token("AKIAOPERATOR"))
+    assert core.read_namespace("green").metadata.name == "green"
+    for other in (token("AKIASOMEONEELSE"), "k8s-aws-v1.bm90LWEtdXJs"):
+        core, _ = as_user(kube, other)
+        status, _ = failure(lambda core=core: core.read_namespace("green"))
+        assert status == 401
+
+
+def test_anonymous_requests_act_as_system_anonymous_when_granted(kube):
+    kube.grant_anonymous("AmazonEKSViewPolicy", ["green"])
+    core, _ = as_user(kube, None)
+    assert core.read_namespace("green").metadata.name == "green"
+    status, body = failure(lambda: core.read_namespaced_secret("db", "green"))
+    assert status == 403
+    assert 'User "system:anonymous" cannot get resource "secrets"' in body["message"]

@@ -7,16 +7,27 @@ user guide lists for AmazonEKSViewPolicy and AmazonEKSEditPolicy ("Review access
 permissions"): View reads most kinds but not Secrets; Edit also writes them. Nothing is enforced
 until the first entry is added, so tests that never configure access keep working.
 
-Errors are the apiserver's: a missing or unknown token is 401 Unauthorized; a request the
-policies do not allow is 403 Forbidden with the usual "User ... cannot <verb> resource ..." text.
+A caller is found by its bearer token: a token granted as such (a static token, as in a
+kubeconfig), or an EKS IAM token (``k8s-aws-v1.`` + a presigned STS GetCallerIdentity URL that signs
+the ``x-k8s-aws-id`` header) whose signing access key was granted, which is how EKS maps a token to
+an IAM principal (the fake reads the key from the URL; it does not check the signature with STS).
+A request without a token is anonymous: refused unless anonymous access was granted, as an
+apiserver with anonymous authentication and an RBAC binding for ``system:anonymous`` would.
+
+Errors are the apiserver's: an unknown token (or an anonymous request nobody granted) is 401
+Unauthorized; a request the policies do not allow is 403 Forbidden with the usual "User ... cannot
+<verb> resource ..." text.
 """
 
 from __future__ import annotations
 
+import base64
+import binascii
 import fnmatch
 import threading
 from collections.abc import Iterable
 from dataclasses import dataclass
+from urllib.parse import parse_qs, urlsplit
 
 from bluegreen.local.fake_kube.errors import KubeApiError
 
@@ -176,28 +187,46 @@ class Authorizer:
 
     def __init__(self) -> None:
         self._entries: dict[str, AccessEntry] = {}
+        self._iam: dict[str, AccessEntry] = {}  # signing access key id of an EKS IAM token
+        self._anonymous: AccessEntry | None = None
         self._lock = threading.Lock()
 
     @property
     def enforcing(self) -> bool:
         with self._lock:
-            return bool(self._entries)
+            return bool(self._entries or self._iam or self._anonymous)
 
     def add(self, token: str, entry: AccessEntry) -> None:
         with self._lock:
             self._entries[token] = entry
 
+    def add_iam(self, access_key_id: str, entry: AccessEntry) -> None:
+        with self._lock:
+            self._iam[access_key_id] = entry
+
+    def set_anonymous(self, entry: AccessEntry | None) -> None:
+        with self._lock:
+            self._anonymous = entry
+
     def clear(self) -> None:
         with self._lock:
             self._entries.clear()
+            self._iam.clear()
+            self._anonymous = None
 
     def authenticate(self, authorization: str | None) -> AccessEntry | None:
-        """The caller's entry; None when nothing is enforced. A missing or unknown token is a 401."""
+        """The caller's entry; None when nothing is enforced. Unknown callers are a 401."""
         with self._lock:
-            if not self._entries:
+            if not (self._entries or self._iam or self._anonymous):
                 return None
             token = _bearer(authorization)
-            entry = self._entries.get(token) if token else None
+            if token is None:
+                entry = self._anonymous
+            else:
+                entry = self._entries.get(token)
+                access_key = eks_token_access_key(token) if entry is None else None
+                if access_key is not None:
+                    entry = self._iam.get(access_key)
         if entry is None:
             raise KubeApiError(401, "Unauthorized", "Unauthorized")
         return entry
@@ -212,6 +241,26 @@ class Authorizer:
             ):
                 return
         raise forbidden(entry.username, request)
+
+
+EKS_TOKEN_PREFIX = "k8s-aws-v1."  # noqa: S105 - a format prefix, not a secret
+
+
+def eks_token_access_key(token: str) -> str | None:
+    """The access key id an EKS IAM token was signed with, or None if it is not one."""
+    if not token.startswith(EKS_TOKEN_PREFIX):
+        return None
+    encoded = token.removeprefix(EKS_TOKEN_PREFIX)
+    try:
+        url = base64.urlsafe_b64decode(encoded + "=" * (-len(encoded) % 4)).decode("utf-8")
+    except (binascii.Error, ValueError):
+        return None
+    query = parse_qs(urlsplit(url).query)
+    signed_headers = (query.get("X-Amz-SignedHeaders") or [""])[0].split(";")
+    credential = (query.get("X-Amz-Credential") or [""])[0]
+    if query.get("Action") != ["GetCallerIdentity"] or "x-k8s-aws-id" not in signed_headers:
+        return None
+    return credential.split("/", 1)[0] or None
 
 
 def _bearer(authorization: str | None) -> str | None:

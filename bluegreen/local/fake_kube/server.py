@@ -87,8 +87,6 @@ class FakeKubeServer:
         self._address = (host, port)
         self.store = Store(auto_complete=auto_complete, on_change=on_change, controller_lag=controller_lag)
         self.access = Authorizer()
-        self.default_token: str | None = None
-        """The token of clients made without one (a harness sets its cluster-admin token here)."""
         self.api = Api(self.store, self.access, lambda: self.url.removeprefix("http://"))
         self._requests: list[RecordedRequest] = []
         self._requests_lock = threading.Lock()
@@ -134,11 +132,9 @@ class FakeKubeServer:
     # --- clients -------------------------------------------------------------------------------
 
     def client_configuration(self, token: str | None = None) -> kubernetes.client.Configuration:
-        """Configuration for this server; with ``token`` (else ``default_token``, if set), requests
-        carry ``Authorization: Bearer <token>``. ``token=""`` sends none."""
+        """Configuration for this server; with ``token``, requests carry ``Authorization: Bearer <token>``."""
         configuration = kubernetes.client.Configuration(host=self.url, no_proxy="*")
-        token = self.default_token if token is None else token
-        if token:
+        if token is not None:
             configuration.api_key = {"authorization": token}
             configuration.api_key_prefix = {"authorization": "Bearer"}
         return configuration
@@ -178,7 +174,6 @@ class FakeKubeServer:
         """Forget every object, per-deployment rollout mode, access grant and recorded request."""
         self.store.reset()
         self.access.clear()
-        self.default_token = None
         self.clear_requests()
 
     def seed(self, objects: list[Obj]) -> None:
@@ -218,8 +213,22 @@ class FakeKubeServer:
     ) -> None:
         """Requests with ``Authorization: Bearer <token>`` act as ``username`` with an EKS access policy
         ("AmazonEKSViewPolicy", "AmazonEKSEditPolicy", "AmazonEKSClusterAdminPolicy") on those namespaces
-        (None: the cluster). From the first grant on, every other token gets 401."""
+        (None: the cluster). From the first grant on, every other caller gets 401."""
         self.access.add(token, AccessEntry(username, associations(policy, namespaces)))
+
+    def grant_iam(
+        self,
+        access_key_id: str,
+        username: str,
+        policy: str,
+        namespaces: list[str] | tuple[str, ...] | None = None,
+    ) -> None:
+        """EKS IAM tokens signed with ``access_key_id`` act as ``username`` (an access entry's principal)."""
+        self.access.add_iam(access_key_id, AccessEntry(username, associations(policy, namespaces)))
+
+    def grant_anonymous(self, policy: str, namespaces: list[str] | tuple[str, ...] | None = None) -> None:
+        """Requests without a token act as ``system:anonymous`` with this policy (a harness's own calls)."""
+        self.access.set_anonymous(AccessEntry("system:anonymous", associations(policy, namespaces)))
 
     # --- request handling (called by the handler threads) --------------------------------------
 
