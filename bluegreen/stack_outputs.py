@@ -26,6 +26,7 @@ SLACK_INTERACTIONS_URL = "SlackInteractionsUrl"
 DECISION_STATE_MACHINE_ARN = "DecisionStateMachineArn"
 APPROVERS_POLICY_ARN = "ApproversPolicyArn"
 GATEWAY_POLICY_PREFIX = "GatewayPolicyArn"
+DASHBOARD_NAME = "DashboardName"
 
 
 @dataclass(frozen=True)

@@ -6,14 +6,14 @@ resource), so a new wildcard added by mistake still fails the infrastructure tes
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Sequence
 
 from aws_cdk import Aspects
+from aws_cdk import aws_iam as iam
 from cdk_nag import AwsSolutionsChecks, NagPackSuppression, NagSuppressions, RegexAppliesTo
 from constructs import Construct
 
-if TYPE_CHECKING:
-    from stacks.release_stack import ReleaseStack
+from stacks.constructs.release_functions import ReleaseFunctions
 
 ANY_RESOURCE = "Resource::*"
 _ARN_PREFIX = (
@@ -36,6 +36,11 @@ VPC_DESCRIBE_REASON = (
     " In a VPC, ec2:DescribeNetworkInterfaces and ec2:DescribeSubnets also need '*' "
     "(no resource-level permissions); every mutating ENI action is scoped."
 )
+DESCRIBE_ALARMS_REASON = (
+    " cloudwatch:DescribeAlarms is granted on '*' because DescribeAlarms returns composite alarms "
+    "(each colour's release-health alarm) only to callers allowed on '*' (CloudWatch API "
+    "reference); it reads alarm states and nothing else."
+)
 ENI_REASON = (
     "Lambda creates and deletes the function's ENIs itself and their ids are unknown until "
     "then: network-interface/* of this account and region only; ec2:CreateNetworkInterface "
@@ -52,9 +57,15 @@ L1_REASON = (
     "deliberate change of both the runtime and the asset build."
 )
 EXECUTIONS_REASON = (
-    "Prepare checks whether the execution holding the release lock still runs; execution "
-    "names are generated per release, so the ARN ends in '*' but is limited to the "
-    "executions of this stack's own state machine."
+    "Prepare checks whether the execution holding the release lock still runs, and ExecutionEnded "
+    "reads the input of an ended execution whose record is missing; execution names are generated "
+    "per release, so the ARN ends in '*' but is limited to the executions of this stack's own "
+    "state machine."
+)
+LOCK_HOLDER_EXECUTIONS_REASON = (
+    "A rollback or scale-down finding the release lock held checks whether the holding execution "
+    "still runs; execution names are generated per release, so the ARN ends in '*' but is limited "
+    "to the executions of this stack's release workflow."
 )
 STATE_MACHINE_REASON = (
     "Added by CDK for tracing and logging: the X-Ray actions and the CloudWatch Logs "
@@ -74,31 +85,44 @@ def apply_aws_solutions_checks(scope: Construct) -> None:
     Aspects.of(scope).add(AwsSolutionsChecks(verbose=True))
 
 
-def suppress_release_stack_findings(stack: ReleaseStack) -> None:
+def suppress_release_stack_findings(
+    *, functions: ReleaseFunctions, execution_lookups: Sequence[Construct], state_machine_role: iam.IRole
+) -> None:
     """The stack's known, reasoned exceptions; anything else AwsSolutions finds is an error."""
-    _suppress_function_findings(stack)
+    _suppress_function_findings(functions)
+    for lookup in execution_lookups:
+        NagSuppressions.add_resource_suppressions(
+            lookup,
+            [
+                NagPackSuppression(
+                    id="AwsSolutions-IAM5",
+                    reason=EXECUTIONS_REASON,
+                    applies_to=[THIS_STATE_MACHINES_EXECUTIONS],
+                )
+            ],
+        )
     NagSuppressions.add_resource_suppressions(
-        stack.execution_lookup,
-        [
-            NagPackSuppression(
-                id="AwsSolutions-IAM5", reason=EXECUTIONS_REASON, applies_to=[THIS_STATE_MACHINES_EXECUTIONS]
-            )
-        ],
-    )
-    NagSuppressions.add_resource_suppressions(
-        stack.workflow.state_machine.role,
+        state_machine_role,
         [NagPackSuppression(id="AwsSolutions-IAM5", reason=STATE_MACHINE_REASON, applies_to=[ANY_RESOURCE])],
         apply_to_children=True,
     )
 
 
-def _suppress_function_findings(stack: ReleaseStack) -> None:
-    functions = stack.functions
+def any_resource_reason(*, in_vpc: bool, describe_alarms: bool) -> str:
+    """Why a function's role holds actions on '*': X-Ray, and in a VPC or reading alarms, those too."""
+    return (
+        XRAY_REASON
+        + (VPC_DESCRIBE_REASON if in_vpc else "")
+        + (DESCRIBE_ALARMS_REASON if describe_alarms else "")
+    )
+
+
+def _suppress_function_findings(functions: ReleaseFunctions) -> None:
     for spec in functions.specs:
         role_suppressions = [
             NagPackSuppression(
                 id="AwsSolutions-IAM5",
-                reason=XRAY_REASON + (VPC_DESCRIBE_REASON if spec.in_vpc else ""),
+                reason=any_resource_reason(in_vpc=spec.in_vpc, describe_alarms=spec.describe_alarms),
                 applies_to=[ANY_RESOURCE],
             )
         ]
@@ -108,7 +132,7 @@ def _suppress_function_findings(stack: ReleaseStack) -> None:
                 NagPackSuppression(
                     id="AwsSolutions-IAM5",
                     reason=MANIFESTS_REASON,
-                    applies_to=[f"Resource::arn:aws:s3:::{bucket}/*"],
+                    applies_to=[f"Resource::arn:<AWS::Partition>:s3:::{bucket}/*"],
                 )
             )
         if spec.in_vpc:

@@ -17,6 +17,7 @@ from stacks import nag
 from stacks.constructs.active_color import ActiveColorParameter
 from stacks.constructs.approvals import Approvals, ApprovalsProps
 from stacks.constructs.cluster_access import ClusterAccess
+from stacks.constructs.delivery_metrics import DeliveryMetrics, DeliveryMetricsProps
 from stacks.constructs.encryption import EncryptedLogs
 from stacks.constructs.execution_events import ExecutionEndedRule
 from stacks.constructs.gateway_access import GatewayAccess
@@ -51,7 +52,7 @@ class ReleaseStack(Stack):
         **kwargs: Any,
     ) -> None:
         super().__init__(scope, construct_id, **kwargs)
-        self.logs = EncryptedLogs(self, "Encryption")
+        self.logs = EncryptedLogs(self, "Encryption", name=f"{config.app}/{config.environment}")
         self.network = ClusterNetwork(self, "Network", cluster=config.cluster)
         self.tables = ReleaseTables(self, "Tables")
         self.parameter = ActiveColorParameter(
@@ -85,6 +86,10 @@ class ReleaseStack(Stack):
             logs=self.logs,
         )
         self.execution_lookup = self.functions.grant_execution_lookup("Prepare", self.workflow.state_machine)
+        # ExecutionEnded reads the input of an execution whose record was deleted, to restore it
+        self.ended_lookup = self.functions.grant_execution_lookup(
+            "ExecutionEnded", self.workflow.state_machine
+        )
         self.functions.grant_task_response("DecideApproval", self.workflow.state_machine)
         self.execution_ended = ExecutionEndedRule(
             self,
@@ -127,6 +132,20 @@ class ReleaseStack(Stack):
                 parameter=self.parameter,
                 cluster=self.cluster,
                 alarm_names=self.release_alarms.alarm_names(),
+                state_machine=self.workflow.state_machine,
+            ),
+        )
+        self.metrics = DeliveryMetrics(
+            self,
+            "Metrics",
+            DeliveryMetricsProps(
+                config=config,
+                config_file_name=config_file_name,
+                code=lambda_code,
+                logs=self.logs,
+                tables=self.tables,
+                parameter=self.parameter,
+                alarms=self.release_alarms,
             ),
         )
         CfnOutput(
@@ -136,7 +155,11 @@ class ReleaseStack(Stack):
             description="Invoke to roll the latest finished release back (bluegreen rollback)",
         )
         self._build_outputs()
-        nag.suppress_release_stack_findings(self)
+        nag.suppress_release_stack_findings(
+            functions=self.functions,
+            execution_lookups=(self.execution_lookup, self.ended_lookup),
+            state_machine_role=self.workflow.state_machine.role,
+        )
 
     def _build_outputs(self) -> None:
         CfnOutput(self, stack_outputs.STATE_MACHINE_ARN, value=self.workflow.state_machine.state_machine_arn)
@@ -149,6 +172,12 @@ class ReleaseStack(Stack):
         CfnOutput(self, stack_outputs.RELEASES_TABLE, value=self.tables.releases.table_name)
         CfnOutput(self, stack_outputs.ACKS_TABLE, value=self.tables.acks.table_name)
         CfnOutput(self, stack_outputs.PARAMETER_NAME, value=self.parameter.parameter_name)
+        CfnOutput(
+            self,
+            stack_outputs.DASHBOARD_NAME,
+            value=self.metrics.dashboard.dashboard.dashboard_name,
+            description="CloudWatch dashboard: delivery figures, outcomes, colours, alarms, gateways",
+        )
         seen: dict[str, str] = {}
         for gateway_id, policy in self.gateways.policies.items():
             output_id = stack_outputs.GATEWAY_POLICY_PREFIX + "".join(

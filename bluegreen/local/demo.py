@@ -31,9 +31,10 @@ def run(version: str, config_path: Path, overlay_path: Path | None = None) -> in
     from bluegreen.local.cluster import seed_cluster
     from bluegreen.local.cluster_access import FunctionKube, function_cluster_access
     from bluegreen.local.fake_kube import FakeKubeServer, RolloutMode
+    from bluegreen.local.names import ACCOUNT
     from bluegreen.local.stand_in.api import StandInApi
     from bluegreen.local.stand_in.server import StandInServer
-    from bluegreen.local.workflow import ACCOUNT, LocalWorkflow
+    from bluegreen.local.workflow import LocalWorkflow
 
     try:
         app = RehearsedApp.load(config_path, overlay_path)
@@ -101,6 +102,9 @@ def run(version: str, config_path: Path, overlay_path: Path | None = None) -> in
                     if c["name"] == service.container_name
                 )
                 print(f"  {idle_namespace}/{service.deployment_name}: {image.rsplit('/', 1)[-1]}")
+            print(f"\nmetrics ({len(workflow.emf.lines)} EMF documents, as the functions would log them):")
+            for line in workflow.emf.summary():
+                print(f"  {line}")
             print("\nnotifications:")
             for note in workflow.aws.notifier.sent:
                 print(f"  [{note.event}] {note.text}")

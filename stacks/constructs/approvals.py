@@ -28,6 +28,7 @@ from bluegreen.config import AppConfig
 from stacks import nag
 from stacks.constructs.encryption import EncryptedLogs
 from stacks.constructs.release_functions import ReleaseFunctions
+from stacks.constructs.workflow import PARTITION_SUBSTITUTION
 
 DECISION_ASL = Path(__file__).resolve().parents[2] / "statemachines" / "decision.asl.json"
 NOTIFYING_FUNCTIONS = (
@@ -85,9 +86,14 @@ class Approvals(Construct):
             "DecisionWorkflow",
             state_machine_type=sfn.StateMachineType.STANDARD,
             definition_body=sfn.DefinitionBody.from_file(str(self._props.definition_path)),
-            definition_substitutions={"DecideApprovalFunctionArn": self.decide.function_arn},
+            definition_substitutions={
+                "DecideApprovalFunctionArn": self.decide.function_arn,
+                **PARTITION_SUBSTITUTION,
+            },
             logs=sfn.LogOptions(
-                destination=self._props.logs.log_group(self, "DecisionLogs"),
+                destination=self._props.logs.log_group(
+                    self, "DecisionLogs", name="decision", state_machine=True
+                ),
                 level=sfn.LogLevel.ALL,
                 # The input is a release id, a decision and a reason: no token, worth keeping.
                 include_execution_data=True,
@@ -126,6 +132,14 @@ class Approvals(Construct):
                     actions=["lambda:InvokeFunctionUrl"],
                     resources=[self.decide.function_arn],
                     conditions={"StringEquals": {"lambda:FunctionUrlAuthType": "AWS_IAM"}},
+                ),
+                # Function URLs created since October 2025 also need lambda:InvokeFunction (Lambda
+                # developer guide, "Control access to Lambda function URLs"); the condition keeps it
+                # to calls through the URL, so approvers gain no direct-invoke path around it.
+                iam.PolicyStatement(
+                    actions=["lambda:InvokeFunction"],
+                    resources=[self.decide.function_arn],
+                    conditions={"Bool": {"lambda:InvokedViaFunctionUrl": "true"}},
                 ),
             ],
         )

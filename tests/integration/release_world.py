@@ -12,9 +12,11 @@ from bluegreen.config import AppConfig, load_config
 from bluegreen.local.cluster import seed_cluster
 from bluegreen.local.cluster_access import FunctionClusterAccess, FunctionKube, function_cluster_access
 from bluegreen.local.fake_kube import FakeKubeServer, RolloutMode
+from bluegreen.local.names import ACCOUNT
 from bluegreen.local.preprod import FakePreprod
-from bluegreen.local.workflow import ACCOUNT, LocalWorkflow
+from bluegreen.local.workflow import LocalWorkflow
 from bluegreen.smoke import SecretsProvider
+from tests.integration.iam_session import session_iam
 
 MYAPP = Path(__file__).resolve().parents[2] / "config" / "myapp.yaml"
 REPO = "123456789012.dkr.ecr.eu-west-1.amazonaws.com/myapp"
@@ -81,6 +83,6 @@ def release_world(
         kube.store.default_mode = RolloutMode.COMPLETE
         access = function_cluster_access(config) if cluster_access is None else cluster_access
         kube_for = FunctionKube(kube, access, account=ACCOUNT)
-        with LocalWorkflow(config, kube_for.admin(), kube_for=kube_for) as workflow:
+        with LocalWorkflow(config, kube_for.admin(), kube_for=kube_for, iam=session_iam()) as workflow:
             workflow.runtime.secrets = secrets
             yield World(workflow, kube, preprod)

@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 from typing import Any, cast
 from urllib.parse import urlencode
 
+import boto3
+
 from bluegreen.adapters.slack import (
     APPROVE_ACTION,
     REASON_BLOCK,
@@ -24,8 +26,10 @@ from bluegreen.adapters.slack import (
     SlackNotifier,
 )
 from bluegreen.local.fake_slack import FakeSlack
+from bluegreen.local.names import REGION
 from bluegreen.local.workflow import FakeContext
 from bluegreen.release.slack_interaction import SlackInteractions
+from bluegreen.smoke import SecretsManagerSecrets
 from tests.integration.release_world import World, release_world
 
 SIGNING_SECRET = "test-signing-secret-0123456789abcdef"
@@ -79,12 +83,13 @@ class SlackWorld:
 
         body = urlencode({"payload": json.dumps(payload)})
         event = url_event(body, sign(body) if headers is None else headers)
-        result: dict[str, Any] = module.handler(
-            event,
-            cast(Any, FakeContext("SlackInteractions")),
-            rt=self.world.workflow.runtime_for("SlackInteractions"),
-            interactions=self.interactions,
-        )
+        with self.world.workflow.acting_as("SlackInteractions"):
+            result: dict[str, Any] = module.handler(
+                event,
+                cast(Any, FakeContext("SlackInteractions")),
+                rt=self.world.workflow.runtime_for("SlackInteractions"),
+                interactions=self.interactions,
+            )
         return result
 
     def click(
@@ -127,8 +132,14 @@ class SlackWorld:
 def slack_release_world(**overrides: Any) -> Iterator[SlackWorld]:
     with FakeSlack() as slack, release_world(**overrides) as world:
         rt = world.workflow.runtime
+        # The bot token is read from Secrets Manager on first use, as on AWS (by whichever function
+        # notifies first: locally they share one notifier, where each Lambda container has its own).
+        token_secret = world.config.approvals.slack_bot_token_secret or "slack-bot-token"
+        boto3.client("secretsmanager", region_name=REGION).create_secret(
+            Name=token_secret, SecretString=BOT_TOKEN
+        )
         notifier = SlackNotifier(
-            token=lambda: BOT_TOKEN,
+            token=lambda: SecretsManagerSecrets().get_secret(token_secret),
             channel=world.config.approvals.slack_channel or "C0TEST",
             base_url=slack.api_url,
             message_ref=lambda rid: MessageRef.from_record(

@@ -7,6 +7,8 @@ import json
 import uuid
 from pathlib import Path
 
+from bluegreen.local.iam_roles import local_role_arn
+from bluegreen.local.template_roles import DECISION_WORKFLOW
 from bluegreen.local.workflow import ACCOUNT, load_definition
 from tests.integration.release_world import World, release_world
 
@@ -18,7 +20,7 @@ def decision_workflow(world: World) -> str:
         world.workflow.aws.sfn.create_state_machine(
             name="myapp-prod-decision",
             definition=load_definition(DECISION_ASL),
-            roleArn=f"arn:aws:iam::{ACCOUNT}:role/bluegreen-decision",
+            roleArn=local_role_arn(DECISION_WORKFLOW, ACCOUNT),
         )["stateMachineArn"]
     )
 

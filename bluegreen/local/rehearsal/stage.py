@@ -17,7 +17,9 @@ from bluegreen.colors import Color
 from bluegreen.config import AppConfig
 from bluegreen.local.cluster import seed_cluster
 from bluegreen.local.cluster_access import FunctionKube, function_cluster_access
+from bluegreen.local.emf_log import EmfLog
 from bluegreen.local.fake_kube import FakeKubeServer, RolloutMode
+from bluegreen.local.names import ACCOUNT
 from bluegreen.local.rehearsal.decide_url import LocalDecideUrl
 from bluegreen.local.rehearsal.gateways import (
     CompressedTimeAcks,
@@ -32,7 +34,6 @@ from bluegreen.local.rehearsal.processes import Processes
 from bluegreen.local.rehearsal.routing import HostRouting, routed_client_factory
 from bluegreen.local.rehearsed_app import RehearsedApp
 from bluegreen.local.server_workflow import ServerWorkflow
-from bluegreen.local.workflow import ACCOUNT
 
 MOTO_ENV = {  # moto accepts any credentials
     "AWS_ACCESS_KEY_ID": "testing",
@@ -54,6 +55,8 @@ class Stage:
     gateways: list[Gateway]
     env: dict[str, str]
     """What a process needs to reach this stage's AWS: a CLI, a gateway agent, a second terminal."""
+    metrics: EmfLog
+    """The handlers' metrics (EMF), also in <workdir>/metrics.emf.jsonl."""
 
     def active_color(self) -> Color:
         return self.workflow.runtime.colors.read().color
@@ -99,8 +102,9 @@ def build_stage(
     routes: dict[str, int] = {}
     http = httpx.Client(transport=HostRouting(routes), timeout=config.smoke.timeout_seconds)
     stack.callback(http.close)
+    metrics = EmfLog(workdir / "metrics.emf.jsonl")
     kube_for = FunctionKube(kube, function_cluster_access(config), account=ACCOUNT)  # as the stack grants
-    workflow = ServerWorkflow(config, kube_for.admin(), http=http, kube_for=kube_for)
+    workflow = ServerWorkflow(config, kube_for.admin(), http=http, emf=metrics, kube_for=kube_for)
     stack.enter_context(workflow)
     aws = workflow.aws
     for gateway_id in aws.gateways.ids:  # the real agents acknowledge, not the stand-in
@@ -128,7 +132,7 @@ def build_stage(
     )
     gateways = start_gateways(setup, stack)
     routes[config.domains.live] = routes[config.domains.preprod] = gateways[0].port
-    stage = Stage(app, config, kube, pods, workflow, gateways, env)
+    stage = Stage(app, config, kube, pods, workflow, gateways, env, metrics)
     stage.wait_for_acks()
     narrator.say(
         "gateways "
