@@ -87,7 +87,7 @@ class SlackWorld:
             result: dict[str, Any] = module.handler(
                 event,
                 cast(Any, FakeContext("SlackInteractions")),
-                rt=self.world.workflow.runtime,
+                rt=self.world.workflow.runtime_for("SlackInteractions"),
                 interactions=self.interactions,
             )
         return result

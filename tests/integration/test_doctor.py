@@ -137,6 +137,8 @@ def test_reaches_the_cluster_through_a_kubeconfig(world: DoctorWorld, tmp_path: 
             }
         )
     )
+    namespaces = [world.config.namespaces.blue, world.config.namespaces.green]
+    world.kube.grant("operator-token", "operator", "AmazonEKSViewPolicy", namespaces)  # the cluster knows it
     world.kube.clear_requests()
     result = world.doctor("--kubeconfig", str(kubeconfig), kube="kubeconfig")
     assert result.exit_code == 0, result.output

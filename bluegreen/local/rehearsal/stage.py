@@ -13,12 +13,13 @@ import boto3
 import httpx
 
 from bluegreen.adapters.gateway_acks import GatewayAckReader
-from bluegreen.adapters.kube import StaticApiClientFactory
 from bluegreen.colors import Color
 from bluegreen.config import AppConfig
 from bluegreen.local.cluster import seed_cluster
+from bluegreen.local.cluster_access import FunctionKube, function_cluster_access
 from bluegreen.local.emf_log import EmfLog
 from bluegreen.local.fake_kube import FakeKubeServer, RolloutMode
+from bluegreen.local.names import ACCOUNT
 from bluegreen.local.rehearsal.decide_url import LocalDecideUrl
 from bluegreen.local.rehearsal.gateways import (
     CompressedTimeAcks,
@@ -102,9 +103,8 @@ def build_stage(
     http = httpx.Client(transport=HostRouting(routes), timeout=config.smoke.timeout_seconds)
     stack.callback(http.close)
     metrics = EmfLog(workdir / "metrics.emf.jsonl")
-    workflow = ServerWorkflow(
-        config, StaticApiClientFactory(kube.client_configuration()), http=http, emf=metrics
-    )
+    kube_for = FunctionKube(kube, function_cluster_access(config), account=ACCOUNT)  # as the stack grants
+    workflow = ServerWorkflow(config, kube_for.admin(), http=http, emf=metrics, kube_for=kube_for)
     stack.enter_context(workflow)
     aws = workflow.aws
     for gateway_id in aws.gateways.ids:  # the real agents acknowledge, not the stand-in
