@@ -122,7 +122,8 @@ def check_idle_prerequisites(
                 continue
             optional = all(is_optional for _, is_optional in uses)
             in_live = exists(kind, context.active_namespace, name)
-            missing = MissingObject(kind, name, deployment, tuple(f for f, _ in uses), in_live, optional)
+            fields = tuple(dict.fromkeys(f for f, _ in uses))  # a field reading two keys names it once
+            missing = MissingObject(kind, name, deployment, fields, in_live, optional)
             if not optional:
                 report.missing.setdefault(service, []).append(missing)
             elif in_live:

@@ -24,6 +24,7 @@ class PodReference:
     name: str
     field: str  # where the pod spec names it, e.g. "containers[payment].env[DB_PASSWORD]"
     optional: bool = False
+    key: str | None = None  # the key it reads by name (env valueFrom, a volume's items), if any
 
 
 def pod_references(pod_spec: dict[str, Any]) -> list[PodReference]:
@@ -48,8 +49,15 @@ def pod_references(pod_spec: dict[str, Any]) -> list[PodReference]:
 
 
 def _ref(kind: str, ref: Any, field: str, name_key: str = "name") -> Iterator[PodReference]:
-    if isinstance(ref, dict) and ref.get(name_key):
-        yield PodReference(kind, str(ref[name_key]), field, bool(ref.get("optional")))
+    if not (isinstance(ref, dict) and ref.get(name_key)):
+        return
+    name, optional = str(ref[name_key]), bool(ref.get("optional"))
+    keys = [ref.get("key")] if "key" in ref else [item.get("key") for item in ref.get("items") or [] if item]
+    named = [str(key) for key in keys if isinstance(key, str) and key]
+    if not named:
+        yield PodReference(kind, name, field, optional)
+    for key in named:
+        yield PodReference(kind, name, field, optional, key)
 
 
 def _container_references(where: str, container: dict[str, Any]) -> Iterator[PodReference]:

@@ -11,7 +11,7 @@ def test_a_bare_pod_runs_as_the_default_service_account() -> None:
     ]
 
 
-def test_every_kind_of_reference_is_found_with_where_and_whether_optional() -> None:
+def test_every_kind_of_reference_is_found_with_where_which_key_and_whether_optional() -> None:
     # Given a pod spec using each way of naming an object
     spec = {
         "serviceAccountName": "payment",
@@ -34,7 +34,10 @@ def test_every_kind_of_reference_is_found_with_where_and_whether_optional() -> N
         ],
         "volumes": [
             {"name": "tls", "secret": {"secretName": "tls"}},
-            {"name": "cfg", "configMap": {"name": "cfg"}},
+            {
+                "name": "cfg",
+                "configMap": {"name": "cfg", "items": [{"key": "a", "path": "a"}, {"key": "b", "path": "b"}]},
+            },
             {
                 "name": "all",
                 "projected": {"sources": [{"configMap": {"name": "ca"}}, {"secret": {"name": "tok"}}]},
@@ -49,11 +52,12 @@ def test_every_kind_of_reference_is_found_with_where_and_whether_optional() -> N
         PodReference("ServiceAccount", "payment", "serviceAccountName"),
         PodReference("Secret", "registry", "imagePullSecrets[0]"),
         PodReference("Secret", "db", "initContainers[migrate].envFrom[0]"),
-        PodReference("ConfigMap", "cfg", "containers[payment].env[LEVEL]"),
-        PodReference("Secret", "db", "containers[payment].env[PASS]", optional=True),
+        PodReference("ConfigMap", "cfg", "containers[payment].env[LEVEL]", key="level"),
+        PodReference("Secret", "db", "containers[payment].env[PASS]", optional=True, key="p"),
         PodReference("ConfigMap", "flags", "containers[payment].envFrom[0]", optional=True),
         PodReference("Secret", "tls", "volumes[tls]"),
-        PodReference("ConfigMap", "cfg", "volumes[cfg]"),
+        PodReference("ConfigMap", "cfg", "volumes[cfg]", key="a"),
+        PodReference("ConfigMap", "cfg", "volumes[cfg]", key="b"),
         PodReference("ConfigMap", "ca", "volumes[all].projected"),
         PodReference("Secret", "tok", "volumes[all].projected"),
     ]
