@@ -24,7 +24,7 @@ from bluegreen.local.preprod import FakePreprod
 from bluegreen.local.workflow import LocalWorkflow
 
 ROOT = Path(__file__).resolve().parent.parent
-APPROVER = "arn:aws:iam::123456789012:role/release-approver"
+APPROVER = "arn:aws:sts::123456789012:assumed-role/release-approver/approver@myapp.com"
 
 
 def config_with(services: int, preprod_url: str) -> AppConfig:

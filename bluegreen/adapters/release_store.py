@@ -284,6 +284,30 @@ class ReleaseStore:
             raise
         return True
 
+    # -- single-use items (trigger evidence, request replay guards) ------------------------------
+
+    def put_once(self, pk: str, fields: dict[str, Any], expires_at: datetime) -> bool:
+        """Create the item `pk` unless it exists (then False); DynamoDB's TTL removes it after
+        `expires_at`. An UpdateItem, so that functions need no PutItem for it."""
+        values = {**fields, "expires_at": int(expires_at.timestamp())}
+        try:
+            self._table.update_item(
+                Key={"pk": pk},
+                UpdateExpression="SET " + ", ".join(f"#f{i} = :v{i}" for i in range(len(values))),
+                ConditionExpression="attribute_not_exists(pk)",
+                ExpressionAttributeNames={f"#f{i}": name for i, name in enumerate(values)},
+                ExpressionAttributeValues={f":v{i}": to_item_value(v) for i, v in enumerate(values.values())},
+            )
+        except ClientError as exc:
+            if _is_conditional_failure(exc):
+                return False
+            raise
+        return True
+
+    def get_item(self, pk: str) -> dict[str, Any] | None:
+        item = self._table.get_item(Key={"pk": pk}, ConsistentRead=True).get("Item")
+        return from_item_value(item) if item else None
+
     # -- pending approvals -----------------------------------------------------------------------
 
     @staticmethod

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parents[2]
-APPROVER = "arn:aws:iam::123456789012:role/release-approver"
+APPROVER = "arn:aws:sts::123456789012:assumed-role/release-approver/approver@myapp.com"
 
 
 def _summarize(state: str, output: dict[str, Any]) -> str:

@@ -62,7 +62,7 @@ from bluegreen.gateway.harness import (
 )
 
 ROOT = Path(__file__).resolve().parents[2]
-APPROVER = "arn:aws:iam::123456789012:role/release-approver"
+APPROVER = "arn:aws:sts::123456789012:assumed-role/release-approver/approver@myapp.com"
 ALARM = "myapp-prod-payment-failures"
 MOTO_ENV = {  # moto accepts any credentials
     "AWS_ACCESS_KEY_ID": "testing",

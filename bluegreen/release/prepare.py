@@ -7,6 +7,7 @@ from typing import Any
 from bluegreen.adapters.notify import Notification
 from bluegreen.models import ReleaseContext, Waits
 from bluegreen.release.input import validate_release_input
+from bluegreen.release.trigger import resolve_trigger
 from bluegreen.runtime import Runtime
 
 
@@ -19,8 +20,9 @@ def prepare(raw_input: Any, execution_arn: str, rt: Runtime) -> ReleaseContext:
     config = rt.config
     validated = validate_release_input(raw_input, config)  # before any AWS or Kubernetes call
     release = validated.input
-    active = rt.colors.read()
     release_id = release_id_of(execution_arn)
+    trigger = resolve_trigger(raw_input, release_id, release.triggered_by, rt)  # before the lock
+    active = rt.colors.read()
     took_over = rt.releases.acquire_lock(
         config.app, config.environment, execution_arn, release_id, rt.execution_is_running
     )
@@ -60,6 +62,7 @@ def prepare(raw_input: Any, execution_arn: str, rt: Runtime) -> ReleaseContext:
             "version": release.version,
             "images": {s.name: s.image for s in validated.services if s.image},
             "triggered_by": release.triggered_by,
+            "trigger": trigger.model_dump(mode="json"),
             "change_ref": release.change_ref,
             "colors": {"before": active.color.value, "target": idle.value},
             "parameter_versions": {"before": active.version},
