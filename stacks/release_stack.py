@@ -90,8 +90,9 @@ class ReleaseStack(Stack):
             state_machine=self.workflow.state_machine,
             function=self.functions.functions["ExecutionEnded"],
         )
-        # Approvals (issue 5): Slack interactivity URL, IAM-signed decide URL (CLI), the console's
-        # decision workflow, the approvers' managed policy and the Slack secrets' read grants.
+        # Approvals and release starts: the IAM-signed StartRelease URL, Slack interactivity URL,
+        # IAM-signed decide URL (CLI), the console's decision workflow, the approvers' and the
+        # release starters' managed policies and the Slack secrets' read grants.
         self.approvals = Approvals(
             self,
             "Approvals",
@@ -99,6 +100,7 @@ class ReleaseStack(Stack):
                 config=config,
                 functions=self.functions,
                 release_state_machine=self.workflow.state_machine,
+                releases_table=self.tables.releases,
                 logs=self.logs,
             ),
         )
@@ -142,7 +144,8 @@ class ReleaseStack(Stack):
             self,
             "DecideApprovalFunctionName",
             value=self.functions.functions["DecideApproval"].function_name,
-            description="Invoke to approve or reject a pending release",
+            description="Break-glass only (a direct invoke is recorded as such): approve with Slack or "
+            "bluegreen approve",
         )
         CfnOutput(self, "ReleasesTableName", value=self.tables.releases.table_name)
         CfnOutput(self, "AcksTableName", value=self.tables.acks.table_name)

@@ -2,7 +2,7 @@
 
 Resources are found in the stack's outputs (`BlueGreen-<app>-<env>`), or named directly with
 environment variables (BLUEGREEN_STATE_MACHINE_ARN, BLUEGREEN_RELEASES_TABLE, BLUEGREEN_ACKS_TABLE,
-BLUEGREEN_DECIDE_FUNCTION, BLUEGREEN_DECIDE_URL,
+BLUEGREEN_DECIDE_FUNCTION, BLUEGREEN_DECIDE_URL, BLUEGREEN_START_URL,
 BLUEGREEN_PARAMETER) — which is how the tests point it at moto.
 """
 
@@ -30,6 +30,7 @@ OUTPUTS = {
     "acks_table": ("AcksTableName", "BLUEGREEN_ACKS_TABLE"),
     "decide_function": ("DecideApprovalFunctionName", "BLUEGREEN_DECIDE_FUNCTION"),
     "decide_url": ("DecideApprovalUrl", "BLUEGREEN_DECIDE_URL"),
+    "start_url": ("StartReleaseUrl", "BLUEGREEN_START_URL"),
     "rollback_function": ("RollbackFunctionName", "BLUEGREEN_ROLLBACK_FUNCTION"),
     "parameter_name": ("ActiveColorParameterName", "BLUEGREEN_PARAMETER"),
 }

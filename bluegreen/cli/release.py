@@ -29,6 +29,7 @@ from bluegreen.adapters.release_history import list_records
 from bluegreen.adapters.release_store import ReleaseStore
 from bluegreen.cli.context import CliContext, CliError, pass_cli
 from bluegreen.cli.main import cli
+from bluegreen.cli.start_release import start_release
 
 EXIT_SUCCEEDED = 0
 EXIT_FAILED = 1
@@ -62,9 +63,10 @@ def _parse_images(values: tuple[str, ...]) -> dict[str, str]:
         service, sep, uri = value.partition("=")
         if not sep or not service.strip() or not uri.strip():
             raise click.BadParameter(f"{value!r} is not SERVICE=IMAGE", param_hint="--image")
+        service = service.strip()
         if service in images:
             raise click.BadParameter(f"{service} given twice", param_hint="--image")
-        images[service.strip()] = uri.strip()
+        images[service] = uri.strip()
     return images
 
 
@@ -359,23 +361,15 @@ def start(
     if change_ref:
         release_input["change_ref"] = change_ref
     releases = Releases(obj)
-    try:
-        response = releases.sfn.start_execution(
-            stateMachineArn=releases.state_machine_arn(),
-            name=name or str(uuid.uuid4()),
-            input=json.dumps(release_input),
-        )
-    except ClientError as exc:
-        raise CliError(f"cannot start the release: {exc}") from exc
-    execution_arn = str(response["executionArn"])
+    execution_arn, trigger = start_release(  # through StartRelease, which records who you are
+        obj, releases.sfn, releases.state_machine_arn(), name or str(uuid.uuid4()), release_input
+    )
     release_id = execution_arn.rsplit(":", 1)[-1]
     started = {"release_id": release_id, "execution_arn": execution_arn, "input": release_input}
     if obj.as_json:
-        click.echo(json.dumps(started))
+        click.echo(json.dumps({**started, "triggered_by": trigger}))
     else:
-        obj.console.print(
-            f"release [bold]{release_id}[/bold] started: {version} by {release_input['triggered_by']}"
-        )
+        obj.console.print(f"release [bold]{release_id}[/bold] started: {version} by {trigger}")
     if wait:
         _finish(ctx, obj, follow(releases, execution_arn, obj, poll_seconds, timeout))
 

@@ -19,6 +19,9 @@ from bluegreen.local.preprod import FakePreprod
 from bluegreen.local.server_workflow import ServerWorkflow
 from tests.integration.release_world import APPROVER, MYAPP, local_config
 
+MOTO_CALLER = "arn:aws:sts::123456789012:user/moto"
+"""Who moto says the CLI is; mapped to a person, as an operator's IAM user would be."""
+
 
 class CliWorld:
     def __init__(self, workflow: ServerWorkflow, kube: FakeKubeServer, preprod: FakePreprod) -> None:
@@ -72,7 +75,14 @@ class CliWorld:
 def cli_world(**overrides: Any) -> Iterator[CliWorld]:
     with FakePreprod() as preprod, FakeKubeServer() as kube:
         # Fewer bake checks than production's one a minute: the same path, fewer transitions to wait for.
-        config = local_config(preprod.url, **{"bake__check_interval_seconds": 180, **overrides})
+        config = local_config(
+            preprod.url,
+            **{
+                "bake__check_interval_seconds": 180,
+                "approvals__identities__people": {"operator@myapp.com": [MOTO_CALLER]},
+                **overrides,
+            },
+        )
         seed_cluster(kube, config)
         kube.store.default_mode = RolloutMode.COMPLETE
         with ServerWorkflow(config, StaticApiClientFactory(kube.client_configuration())) as workflow:
