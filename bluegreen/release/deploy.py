@@ -16,6 +16,7 @@ import yaml
 from bluegreen.adapters.kube import Deployments
 from bluegreen.errors import DeployError
 from bluegreen.models import DeployedService, DeployResult, ReleaseContext, ServicePlan
+from bluegreen.release.manifest_policy import check_manifests
 from bluegreen.release.rollout import container_images
 from bluegreen.runtime import Runtime
 
@@ -93,6 +94,7 @@ def _apply_manifests(text: str, context: ReleaseContext, deployments: Deployment
 
 
 def deploy_to_idle(context: ReleaseContext, rt: Runtime, manifests_text: str | None = None) -> DeployResult:
+    check_manifests(manifests_text or "", rt.config)  # kinds and images allowed, before any apply
     deployments = Deployments(rt.kube())
     if manifests_text:
         _apply_manifests(manifests_text, context, deployments)
