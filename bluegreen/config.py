@@ -320,6 +320,11 @@ class AppConfig(StrictModel):
     def service_names(self) -> list[str]:
         return [s.name for s in self.services]
 
+    def watched_alarms(self, taking_traffic: Color) -> list[str]:
+        """The alarms that guard `taking_traffic`: they refuse a release and an approval, stop a
+        switch, end a bake and roll back a finished release (one list for all of them)."""
+        return self.alarms.rollback_alarm_names(self.app, self.environment, taking_traffic)
+
 
 def parse_config(data: Any, source: str) -> AppConfig:
     """Validate already-parsed config data; `source` names the file in every error."""

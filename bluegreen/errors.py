@@ -2,7 +2,7 @@
 
 A Python Lambda's error type is its exception class name, and these names are the release
 workflow's `Retry`/`Catch` `ErrorEquals` contract (statemachines/release.asl.json): rename one
-and the workflow breaks, which tests/unit/test_error_contract.py catches.
+and the workflow breaks, which tests/unit/test_asl_contract.py catches.
 """
 
 from __future__ import annotations
@@ -95,10 +95,58 @@ class RollbackError(BlueGreenError):
     """A rollback could not be carried out."""
 
 
-class TransientError(BlueGreenError):
-    """A dependency failed in a way worth retrying (throttling, 5xx, connection reset)."""
+class DependencyFailure(BlueGreenError):
+    """An AWS or Kubernetes call failed. Carries what failed (an AWS operation, Kubernetes, the
+    network), the error code and the HTTP status."""
+
+    def __init__(self, source: str, code: str, message: str, status: int | None = None) -> None:
+        self.source = source
+        self.code = code
+        self.status = status
+        super().__init__(f"{source} {code}: {message}" if message else f"{source} {code}")
+
+
+class TransientError(DependencyFailure):
+    """A dependency failed in a way worth retrying (throttling, 5xx, connection reset): the workflow
+    retries exactly this name, with backoff and jitter."""
+
+
+class DependencyError(DependencyFailure):
+    """A dependency refused in a way a retry cannot fix (access denied, not found, invalid)."""
+
+
+class ReleaseRecordMissingError(BlueGreenError):
+    """The release record vanished during the release (deleted from outside)."""
+
+    def __init__(self, release_id: str) -> None:
+        self.release_id = release_id
+        super().__init__(f"the record of release {release_id} does not exist (deleted during the release?)")
+
+
+class RecordWriteConflictError(BlueGreenError):
+    """A conditional write to a release record kept failing: it is changing under us."""
+
+    def __init__(self, release_id: str, attempts: int) -> None:
+        self.release_id = release_id
+        self.attempts = attempts
+        super().__init__(f"could not update the record of release {release_id} after {attempts} attempts")
+
+
+class AlarmFiringError(BlueGreenError):
+    """A watched alarm is in ALARM (or missing) when the release starts: refused before any change."""
+
+    def __init__(self, alarms: dict[str, str]) -> None:
+        self.alarms = dict(alarms)
+        text = ", ".join(f"{name} is {state}" for name, state in sorted(self.alarms.items()))
+        super().__init__(f"release refused: {text}")
 
 
 def workflow_error_names() -> set[str]:
     """Every error name the workflow may match on, for the contract test."""
-    return {cls.__name__ for cls in BlueGreenError.__subclasses__()}
+    names: set[str] = set()
+    pending: list[type[BaseException]] = [BlueGreenError]
+    while pending:
+        for cls in pending.pop().__subclasses__():
+            names.add(cls.__name__)
+            pending.append(cls)
+    return names

@@ -148,14 +148,67 @@ class RollbackResult(Contract):
     flipped: bool
 
 
+FINISH_NOT_RECORDED = "FinishNotRecorded"
+"""The Fail state (and its Error) when Finish could not record a release that baked."""
+FAILURE_NOT_RECORDED = "FailureNotRecorded"
+"""The Fail state (and its Error) when RecordFailure itself failed."""
+
+EXIT_STILL_RUNNING = 4
+"""`bluegreen release start --wait` / `watch`: the release had not ended when --timeout passed."""
+
+
 class Outcome(StrEnum):
+    """How a release ended. Derived from where traffic is (the parameter and the gateways'
+    acknowledgements), never from what was intended (bluegreen/release/endings.py)."""
+
     SUCCEEDED = "succeeded"
     REFUSED = "refused"
     FAILED = "failed"
     REJECTED = "rejected"
     TIMED_OUT = "timed_out"
     ROLLED_BACK = "rolled_back"
+    ROLLBACK_FAILED = "rollback_failed"
+    """The release had to be undone and was not: traffic is (or may be) still on the new colour."""
     ABORTED = "aborted"
+
+    @property
+    def exit_code(self) -> int:
+        """The exit code of `bluegreen release start --wait` and `watch` for this ending."""
+        return _EXIT_CODES[self]
+
+    @property
+    def fail_state(self) -> tuple[str, str] | None:
+        """(state name, Error) of the workflow's Fail state for this ending; None when the workflow
+        succeeds or never records it itself."""
+        return _FAIL_STATES.get(self)
+
+    @classmethod
+    def parse(cls, value: object) -> Outcome | None:
+        return next((o for o in cls if o.value == value), None)
+
+    @classmethod
+    def from_fail_error(cls, error: object) -> Outcome | None:
+        return next((o for o, (_, name) in _FAIL_STATES.items() if name == error), None)
+
+
+_EXIT_CODES = {
+    Outcome.SUCCEEDED: 0,
+    Outcome.REFUSED: 1,
+    Outcome.FAILED: 1,
+    Outcome.ABORTED: 1,
+    Outcome.REJECTED: 2,
+    Outcome.TIMED_OUT: 2,
+    Outcome.ROLLED_BACK: 3,
+    Outcome.ROLLBACK_FAILED: 5,
+}
+_FAIL_STATES = {
+    Outcome.REFUSED: ("Refused", "ReleaseRefused"),
+    Outcome.REJECTED: ("Rejected", "ReleaseRejected"),
+    Outcome.TIMED_OUT: ("ApprovalTimedOut", "ApprovalTimedOut"),
+    Outcome.ROLLED_BACK: ("RolledBack", "ReleaseRolledBack"),
+    Outcome.ROLLBACK_FAILED: ("RollbackFailed", "ReleaseRollbackFailed"),
+    Outcome.FAILED: ("Failed", "ReleaseFailed"),
+}
 
 
 class FinishResult(Contract):
@@ -172,6 +225,11 @@ class CaughtError(Contract):
 
     Error: str
     Cause: str | None = None
+
+
+def release_id_of(execution_arn: str) -> str:
+    """The execution's name: unique per state machine, readable, and what operators type."""
+    return execution_arn.rsplit(":", 1)[-1]
 
 
 def to_jsonable(model: BaseModel) -> dict[str, Any]:

@@ -7,26 +7,37 @@ demo build one around moto, the fake Kubernetes API server and in-memory fakes.
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import boto3
 import httpx
-from botocore.exceptions import ClientError
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from bluegreen.adapters.active_color import ActiveColorStore
 from bluegreen.adapters.alarms import AlarmReader
 from bluegreen.adapters.aws import client
+from bluegreen.adapters.executions import StepFunctionsExecutions
 from bluegreen.adapters.gateway_acks import GatewayAckReader
-from bluegreen.adapters.kube import ApiClientFactory, EksApiClientFactory
+from bluegreen.adapters.kube import ApiClientFactory, Deployments, EksApiClientFactory
+from bluegreen.adapters.manifests import S3Manifests
 from bluegreen.adapters.notify import LogNotifier, Notifier
 from bluegreen.adapters.release_store import ReleaseStore, pseudo_holder_alive
 from bluegreen.adapters.slack import MessageRef, SlackNotifier
 from bluegreen.clock import Clock, utc_now
 from bluegreen.config import AppConfig, load_config
 from bluegreen.errors import SettingsError
+from bluegreen.ports import (
+    AlarmStates,
+    ColourParameter,
+    Executions,
+    GatewayAcks,
+    ManifestStore,
+    ReleaseRepository,
+    Workloads,
+)
 
 if TYPE_CHECKING:
     from bluegreen.smoke import SecretsProvider
@@ -68,19 +79,30 @@ class LambdaSettings(BaseModel):
 
 @dataclass
 class Runtime:
+    """The ports a step uses (bluegreen/ports.py), with the adapters or fakes behind them."""
+
     config: AppConfig
-    releases: ReleaseStore
-    colors: ActiveColorStore
-    alarms: AlarmReader
+    releases: ReleaseRepository
+    colors: ColourParameter
+    alarms: AlarmStates
     kube: ApiClientFactory
-    sfn: Any
-    acks: GatewayAckReader | None = None
+    sfn: Any = None
+    """A boto3 Step Functions client; `executions` is built from it when not given."""
+    acks: GatewayAcks | None = None
     http: httpx.Client = field(default_factory=lambda: httpx.Client(timeout=10.0))
     notifier: Notifier = field(default_factory=LogNotifier)
     clock: Clock = utc_now
     secrets: SecretsProvider | None = None
     slack: SlackNotifier | None = None
     """Set when config.approvals names a Slack channel and bot token secret (then also `notifier`)."""
+    executions: Executions | None = None
+    workloads: Callable[[], Workloads] | None = None
+    """The cluster's Deployments; by default through the official client from `kube`."""
+    manifests: ManifestStore | None = None
+
+    def __post_init__(self) -> None:
+        if self.executions is None and self.sfn is not None:
+            self.executions = StepFunctionsExecutions(self.sfn)
 
     def smoke_secrets(self) -> SecretsProvider:
         """Secrets Manager by default, made on first use (only SmokeTests needs it)."""
@@ -90,19 +112,29 @@ class Runtime:
             self.secrets = SecretsManagerSecrets()
         return self.secrets
 
+    def steps(self) -> Executions:
+        if self.executions is None:
+            raise SettingsError("no Step Functions client for this function")
+        return self.executions
+
+    def deployments(self) -> Workloads:
+        if self.workloads is not None:
+            return self.workloads()
+        return Deployments(self.kube())
+
+    def manifest_store(self) -> ManifestStore:
+        """S3 by default, made on first use (only DeployToIdle reads manifests)."""
+        if self.manifests is None:
+            self.manifests = S3Manifests(client("s3"))
+        return self.manifests
+
     def execution_is_running(self, execution_arn: str) -> bool:
         alive = pseudo_holder_alive(execution_arn, self.clock())
         if alive is not None:  # a rollback or scale-down holds the lock, briefly
             return alive
-        try:
-            status = self.sfn.describe_execution(executionArn=execution_arn)["status"]
-        except ClientError as exc:
-            if exc.response.get("Error", {}).get("Code") == "ExecutionDoesNotExist":
-                return False
-            raise
-        return bool(status == "RUNNING")
+        return self.steps().status(execution_arn) == "RUNNING"
 
-    def require_acks(self) -> GatewayAckReader:
+    def require_acks(self) -> GatewayAcks:
         if self.acks is None:
             raise SettingsError("ACKS_TABLE is not set for this function")
         return self.acks

@@ -8,8 +8,10 @@ from typing import Any
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import BaseModel, ConfigDict, Field
 
-from bluegreen.lambda_support import RuntimeHolder, logger
+from bluegreen.colors import Color
+from bluegreen.lambda_support import RuntimeHolder, classified_failures, logger
 from bluegreen.release.auto_rollback import RollbackRequest, roll_back_live
+from bluegreen.release.manual_rollback import roll_back_to
 from bluegreen.runtime import Runtime
 
 runtime = RuntimeHolder()
@@ -43,6 +45,10 @@ class ManualRequest(BaseModel):
 
     requested_by: str = Field(min_length=1)
     reason: str | None = None
+    to: Color | None = None
+    """Put traffic on this colour, whatever the last release did (`bluegreen rollback --to`)."""
+    expected_version: int | None = None
+    """With `to`: only if the parameter still holds this version (what the operator saw)."""
 
 
 class ManualEvent(BaseModel):
@@ -63,9 +69,15 @@ def parse_request(event: dict[str, Any]) -> RollbackRequest:
 
 
 @logger.inject_lambda_context(log_event=False)
+@classified_failures
 def handler(event: dict[str, Any], context: LambdaContext, rt: Runtime | None = None) -> dict[str, Any]:
-    request = parse_request(event)
-    outcome = roll_back_live(request, runtime.get(rt))
+    manual = ManualEvent.model_validate(event).manual if "manual" in event else None
+    if manual is not None and manual.to is not None:
+        outcome = roll_back_to(
+            manual.to, manual.requested_by, manual.reason, manual.expected_version, runtime.get(rt)
+        )
+    else:
+        outcome = roll_back_live(parse_request(event), runtime.get(rt))
     logger.info(
         "rollback after release",
         extra={"status": outcome.status.value, "release_id": outcome.release_id, "reason": outcome.message},

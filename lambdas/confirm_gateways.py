@@ -9,7 +9,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import BaseModel
 
 from bluegreen.colors import Color
-from bluegreen.lambda_support import RuntimeHolder, logger
+from bluegreen.lambda_support import RuntimeHolder, classified_failures, logger
 from bluegreen.release.confirm import OnTimeout, confirm_gateways
 from bluegreen.runtime import Runtime
 
@@ -25,6 +25,7 @@ class Event(BaseModel):
 
 
 @logger.inject_lambda_context
+@classified_failures
 def handler(event: dict[str, Any], context: LambdaContext, rt: Runtime | None = None) -> dict[str, Any]:
     e = Event.model_validate(event)
     result = confirm_gateways(

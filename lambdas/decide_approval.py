@@ -89,7 +89,7 @@ def _function_url(event: dict[str, Any], rt: Runtime) -> dict[str, Any]:
 def _console(raw: Any, rt: Runtime, context: LambdaContext) -> dict[str, Any]:
     console = ConsoleEvent.model_validate(raw)
     request = Request.model_validate(console.input)
-    who = prove_console(console, rt.config, rt.sfn, context.invoked_function_arn)
+    who = prove_console(console, rt.config, rt.steps().describe, context.invoked_function_arn)
     outcome = decide(Decision(request.release_id, request.decision, who, request.reason), rt)
     _log(outcome, request.release_id)
     return {"status": outcome.status, "message": outcome.message}

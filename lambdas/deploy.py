@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-import boto3
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import BaseModel
 
-from bluegreen.lambda_support import RuntimeHolder, logger
+from bluegreen.lambda_support import RuntimeHolder, classified_failures, logger
 from bluegreen.models import ReleaseContext
 from bluegreen.release.deploy import deploy_to_idle
 from bluegreen.runtime import Runtime
@@ -20,14 +19,10 @@ class Event(BaseModel):
     release: ReleaseContext
 
 
-def read_manifests(uri: str) -> str:
-    bucket, _, key = uri.removeprefix("s3://").partition("/")
-    body = boto3.client("s3").get_object(Bucket=bucket, Key=key)["Body"]
-    return str(body.read().decode("utf-8"))
-
-
 @logger.inject_lambda_context
+@classified_failures
 def handler(event: dict[str, Any], context: LambdaContext, rt: Runtime | None = None) -> dict[str, Any]:
     release = Event.model_validate(event).release
-    manifests = read_manifests(release.manifests) if release.manifests else None
-    return deploy_to_idle(release, runtime.get(rt), manifests).model_dump(mode="json")
+    rt = runtime.get(rt)
+    manifests = rt.manifest_store().read(release.manifests) if release.manifests else None
+    return deploy_to_idle(release, rt, manifests).model_dump(mode="json")

@@ -10,7 +10,7 @@ from typing import Any
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import BaseModel, Field
 
-from bluegreen.lambda_support import RuntimeHolder, logger
+from bluegreen.lambda_support import RuntimeHolder, classified_failures, logger
 from bluegreen.models import ReleaseContext, SmokeResult
 from bluegreen.release.approval import request_approval
 from bluegreen.runtime import Runtime
@@ -25,6 +25,7 @@ class Event(BaseModel):
 
 
 @logger.inject_lambda_context(log_event=False)
+@classified_failures
 def handler(event: dict[str, Any], context: LambdaContext, rt: Runtime | None = None) -> dict[str, Any]:
     parsed = Event.model_validate(event)
     approval_id = request_approval(parsed.release, parsed.task_token, parsed.smoke, runtime.get(rt))

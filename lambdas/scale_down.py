@@ -6,7 +6,7 @@ from typing import Any
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from bluegreen.lambda_support import RuntimeHolder, logger
+from bluegreen.lambda_support import RuntimeHolder, classified_failures, logger
 from bluegreen.release.scale_down import scale_down_after_window
 from bluegreen.runtime import Runtime
 
@@ -14,6 +14,7 @@ runtime = RuntimeHolder()
 
 
 @logger.inject_lambda_context(log_event=False)
+@classified_failures
 def handler(event: dict[str, Any], context: LambdaContext, rt: Runtime | None = None) -> dict[str, Any]:
     result = scale_down_after_window(runtime.get(rt))
     logger.info("scale-down check", extra={"status": result.status.value, "reason": result.message})

@@ -1,4 +1,4 @@
-# Gateway agent (issue 3): switch benchmark through a real nginx under keep-alive load.
+# Gateway agent: switch benchmark through a real nginx under keep-alive load.
 .PHONY: bench-switch
 
 BENCH_SWITCH_ARGS ?= --flips 20 --connections 50

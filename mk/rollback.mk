@@ -1,4 +1,4 @@
-# Rollback after the workflow (issue 6): alarm -> traffic back on the old colour, through real nginx.
+# Rollback after the workflow: alarm -> traffic back on the old colour, through real nginx.
 .PHONY: bench-rollback
 
 BENCH_ROLLBACK_ARGS ?= --runs 10 --record docs/benchmarks.md

@@ -1,4 +1,4 @@
-# Smoke suite (issue 4): benchmark the default suite against the emulated myapp API.
+# Smoke suite: benchmark the default suite against the emulated myapp API.
 .PHONY: bench-smoke
 
 bench-smoke: $(STAMP)

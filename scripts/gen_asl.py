@@ -12,33 +12,55 @@ import sys
 from pathlib import Path
 from typing import Any
 
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bluegreen.errors import PreSwitchCheckError, TransientError
+from bluegreen.models import FAILURE_NOT_RECORDED, FINISH_NOT_RECORDED, Outcome
+
 OUT = Path(__file__).resolve().parent.parent / "statemachines" / "release.asl.json"
 
 TRANSIENT = [
+    # bluegreen/adapters/failures.py: throttling, 5xx and network failures of AWS, Kubernetes and
+    # the network, classified by error code and HTTP status (never by exception class name).
+    TransientError.__name__,
+    # The Lambda service itself, before the function ran (Step Functions' documented list).
     "Lambda.ServiceException",
     "Lambda.AWSLambdaException",
     "Lambda.SdkClientException",
     "Lambda.TooManyRequestsException",
-    "Lambda.Unknown",
-    "TransientError",
-    "ClientError",
-    "ApiException",
-    "MaxRetryError",
-    "EndpointConnectionError",
-    "ReadTimeoutError",
-    "ConnectTimeoutError",
+    "Lambda.ClientExecutionTimeoutException",
 ]
+CRASHED = [
+    # The function timed out, ran out of memory or its runtime exited: every step is idempotent
+    # (re-reads before it writes), so it is re-run, but only twice: a step that always crashes is a bug.
+    "Lambda.Unknown",
+    "Sandbox.Timedout",
+    "Runtime.ExitError",
+]
+TRANSIENT_INTERVAL_SECONDS = 2
+TRANSIENT_MAX_DELAY_SECONDS = 30
+CRASH_INTERVAL_SECONDS = 5
+CRASH_ATTEMPTS = 2
 
 
-def retry(attempts: int = 3) -> list[dict[str, Any]]:
+def retry(attempts: int = 4) -> list[dict[str, Any]]:
+    """Exactly the transient errors, with exponential backoff (x2, capped) and full jitter."""
     return [
         {
             "ErrorEquals": TRANSIENT,
-            "IntervalSeconds": 2,
+            "IntervalSeconds": TRANSIENT_INTERVAL_SECONDS,
             "MaxAttempts": attempts,
             "BackoffRate": 2.0,
+            "MaxDelaySeconds": TRANSIENT_MAX_DELAY_SECONDS,
             "JitterStrategy": "FULL",
-        }
+        },
+        {
+            "ErrorEquals": CRASHED,
+            "IntervalSeconds": CRASH_INTERVAL_SECONDS,
+            "MaxAttempts": CRASH_ATTEMPTS,
+            "BackoffRate": 2.0,
+            "JitterStrategy": "FULL",
+        },
     ]
 
 
@@ -53,7 +75,7 @@ def task(
     next_state: str | None,
     catches: list[dict[str, Any]],
     comment: str,
-    attempts: int = 3,
+    attempts: int = 4,
 ) -> dict[str, Any]:
     state: dict[str, Any] = {
         "Type": "Task",
@@ -81,6 +103,44 @@ def loop_choice(variable: str, done: str, again: str) -> dict[str, Any]:
         "Choices": [{"Variable": variable, "BooleanEquals": True, "Next": done}],
         "Default": again,
     }
+
+
+FAIL_CAUSES = {
+    Outcome.REFUSED: "Refused before the switch: see the record.",
+    Outcome.REJECTED: "An approver rejected the release.",
+    Outcome.TIMED_OUT: "Nobody approved the release in time.",
+    Outcome.ROLLED_BACK: (
+        "An alarm fired during the bake; traffic is back on the previous colour (confirmed)."
+    ),
+    Outcome.ROLLBACK_FAILED: (
+        "The release had to be rolled back and traffic is NOT confirmed back on the previous colour: "
+        "see the record's traffic line, then `bluegreen rollback --to <colour>`."
+    ),
+    Outcome.FAILED: "See the release record for the reason.",
+}
+
+
+def how_it_ended() -> dict[str, Any]:
+    """The Choice after RecordFailure: one Fail state per outcome it can record (models.Outcome)."""
+    choices = []
+    default = None
+    for outcome in FAIL_CAUSES:
+        fail = outcome.fail_state
+        assert fail is not None, outcome
+        if outcome is Outcome.FAILED:
+            default = fail[0]
+            continue
+        choices.append({"Variable": "$.outcome.outcome", "StringEquals": outcome.value, "Next": fail[0]})
+    return {"Type": "Choice", "Choices": choices, "Default": default}
+
+
+def fail_states() -> dict[str, Any]:
+    states = {}
+    for outcome, cause in FAIL_CAUSES.items():
+        fail = outcome.fail_state
+        assert fail is not None, outcome
+        states[fail[0]] = {"Type": "Fail", "Error": fail[1], "Cause": cause}
+    return states
 
 
 RELEASE = {"release.$": "$.release"}
@@ -167,7 +227,7 @@ def definition() -> dict[str, Any]:
             RELEASE,
             "$.switch",
             "WaitForGateways",
-            [catch("RecordFailure", errors=["PreSwitchCheckError"]), catch("Rollback")],
+            [catch("RecordFailure", errors=[PreSwitchCheckError.__name__]), catch("Rollback")],
             "PutParameter(active-color = idle); the new version identifies the switch.",
         ),
         "WaitForGateways": wait(
@@ -203,14 +263,14 @@ def definition() -> dict[str, Any]:
             {"release.$": "$.release", "switch.$": "$.switch"},
             "$.outcome",
             "Released",
-            [catch("FinishNotRecorded")],
+            [catch(FINISH_NOT_RECORDED)],
             "Release the lock, record success, notify.",
             attempts=6,
         ),
         "Released": {"Type": "Succeed"},
-        "FinishNotRecorded": {
+        FINISH_NOT_RECORDED: {
             "Type": "Fail",
-            "Error": "FinishNotRecorded",
+            "Error": FINISH_NOT_RECORDED,
             "Cause": "The release is live and baked, but recording its end failed: see the execution history.",  # noqa: E501
         },
         "Rollback": task(
@@ -252,48 +312,15 @@ def definition() -> dict[str, Any]:
             {"state.$": "$", "execution_arn.$": "$$.Execution.Id"},
             "$.outcome",
             "HowItEnded",
-            [catch("FailureNotRecorded", "$.record_error")],
+            [catch(FAILURE_NOT_RECORDED, "$.record_error")],
             "Release the lock, complete the record with the outcome and reason, notify.",
             attempts=6,
         ),
-        "HowItEnded": {
-            "Type": "Choice",
-            "Choices": [
-                {"Variable": "$.outcome.outcome", "StringEquals": "refused", "Next": "Refused"},
-                {"Variable": "$.outcome.outcome", "StringEquals": "rejected", "Next": "Rejected"},
-                {"Variable": "$.outcome.outcome", "StringEquals": "timed_out", "Next": "ApprovalTimedOut"},
-                {"Variable": "$.outcome.outcome", "StringEquals": "rolled_back", "Next": "RolledBack"},
-            ],
-            "Default": "Failed",
-        },
-        "Refused": {
+        "HowItEnded": how_it_ended(),
+        **fail_states(),
+        FAILURE_NOT_RECORDED: {
             "Type": "Fail",
-            "Error": "ReleaseRefused",
-            "Cause": "Refused before the switch: see the record.",
-        },
-        "Rejected": {
-            "Type": "Fail",
-            "Error": "ReleaseRejected",
-            "Cause": "An approver rejected the release.",
-        },
-        "ApprovalTimedOut": {
-            "Type": "Fail",
-            "Error": "ApprovalTimedOut",
-            "Cause": "Nobody approved the release in time.",
-        },
-        "RolledBack": {
-            "Type": "Fail",
-            "Error": "ReleaseRolledBack",
-            "Cause": "An alarm fired during the bake; traffic is back on the previous colour.",
-        },
-        "Failed": {
-            "Type": "Fail",
-            "Error": "ReleaseFailed",
-            "Cause": "See the release record for the reason.",
-        },
-        "FailureNotRecorded": {
-            "Type": "Fail",
-            "Error": "FailureNotRecorded",
+            "Error": FAILURE_NOT_RECORDED,
             "Cause": "The release failed and recording it failed too: check the lock and the parameter now.",
         },
     }

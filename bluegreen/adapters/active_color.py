@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING
 
 from botocore.exceptions import ClientError
 
 from bluegreen.colors import Color
 from bluegreen.errors import ActiveColorError
+
+if TYPE_CHECKING:
+    from mypy_boto3_ssm import SSMClient
 
 
 @dataclass(frozen=True)
@@ -18,7 +21,7 @@ class ActiveColor:
 
 
 class ActiveColorStore:
-    def __init__(self, parameter_name: str, ssm_client: Any) -> None:
+    def __init__(self, parameter_name: str, ssm_client: SSMClient) -> None:
         self.parameter_name = parameter_name
         self._ssm = ssm_client
 

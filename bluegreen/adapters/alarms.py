@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from mypy_boto3_cloudwatch import CloudWatchClient
 
 MISSING = "MISSING"
 ALARM = "ALARM"
 
 
 class AlarmReader:
-    def __init__(self, cloudwatch_client: Any) -> None:
+    def __init__(self, cloudwatch_client: CloudWatchClient) -> None:
         self._cw = cloudwatch_client
 
     def states(self, names: list[str]) -> dict[str, str]:

@@ -9,24 +9,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from boto3.dynamodb.conditions import Key
-
-from bluegreen.adapters.release_store import HISTORY_INDEX, HISTORY_KEY, from_item_value, history_key
+from bluegreen.adapters.release_store import ReleaseStore
 
 
 def list_records(table: Any, app: str, environment: str, limit: int) -> list[dict[str, Any]]:
     """The `limit` newest release records of `app`/`environment`, newest first (by `created_at`)."""
-    kwargs: dict[str, Any] = {
-        "IndexName": HISTORY_INDEX,
-        "KeyConditionExpression": Key(HISTORY_KEY).eq(history_key(app, environment)),
-        "ScanIndexForward": False,
-        "Limit": limit,
-    }
-    items: list[dict[str, Any]] = []
-    while len(items) < limit:
-        page = table.query(**kwargs)
-        items += [from_item_value(item) for item in page.get("Items", [])]
-        if "LastEvaluatedKey" not in page:
-            break
-        kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
-    return items[:limit]
+    return ReleaseStore(table).recent_records(app, environment, limit)

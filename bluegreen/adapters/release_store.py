@@ -14,12 +14,19 @@ import uuid
 from collections.abc import Callable
 from datetime import datetime
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from boto3.dynamodb.conditions import Key
 from botocore.exceptions import ClientError
 
 from bluegreen.clock import Clock, iso, utc_now
-from bluegreen.errors import ApprovalDecisionError, ReleaseLockedError
+from bluegreen.errors import (
+    ApprovalDecisionError,
+    RecordWriteConflictError,
+    ReleaseLockedError,
+    ReleaseRecordMissingError,
+)
+from bluegreen.records import LatestRelease
 
 # The releases table's `History` index (stacks/constructs/storage.py): every release record carries
 # history_key = "<app>#<environment>"; with `created_at` (ISO-8601 UTC) it lists releases newest first.
@@ -56,6 +63,12 @@ def _default(value: Any) -> Any:
     raise TypeError(f"cannot store {type(value).__name__}")
 
 
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb.service_resource import Table
+
+RECORD_WRITE_ATTEMPTS = 3
+"""Conditional record updates retried this often before giving up with a clear error."""
+
 PSEUDO_HOLDER_PREFIX = "bluegreen:"
 PSEUDO_HOLDER_LIFETIME_SECONDS = 300
 """Longer than any function that takes the lock outside an execution (rollback, scale-down) runs."""
@@ -83,8 +96,7 @@ def _is_conditional_failure(exc: ClientError) -> bool:
 
 
 class ReleaseStore:
-    def __init__(self, table: Any, clock: Clock = utc_now) -> None:
-        """`table` is a boto3 DynamoDB Table resource."""
+    def __init__(self, table: Table, clock: Clock = utc_now) -> None:
         self._table = table
         self._now = clock
 
@@ -101,6 +113,7 @@ class ReleaseStore:
         execution_arn: str,
         release_id: str,
         is_running: Callable[[str], bool],
+        _attempt: int = 0,
     ) -> str | None:
         """Take the lock for this execution. Returns the ARN of a stale holder taken over, if any.
 
@@ -125,8 +138,12 @@ class ReleaseStore:
             if not _is_conditional_failure(exc):
                 raise
         holder = self.lock_holder(app, environment)
-        if holder is None:  # released between our write and our read: try once more
-            return self.acquire_lock(app, environment, execution_arn, release_id, is_running)
+        if holder is None:  # released between our write and our read: try again, a few times
+            if _attempt + 1 >= RECORD_WRITE_ATTEMPTS:
+                raise ReleaseLockedError(
+                    app, environment, "another execution (the lock keeps changing hands)"
+                )
+            return self.acquire_lock(app, environment, execution_arn, release_id, is_running, _attempt + 1)
         if is_running(holder):
             raise ReleaseLockedError(app, environment, holder)
         try:
@@ -180,7 +197,12 @@ class ReleaseStore:
                 raise
 
     def update_record(self, release_id: str, fields: dict[str, Any], step: str | None = None) -> None:
-        """Set top-level fields of a record (creating it if needed), and stamp `steps.<step>` with now."""
+        """Set top-level fields of an existing record, and stamp `steps.<step>` with now.
+
+        Never creates a record: one deleted during the release raises ReleaseRecordMissingError
+        (an UpdateItem would otherwise recreate it without app, version or trigger). A conditional
+        write that keeps failing raises RecordWriteConflictError after a few attempts.
+        """
         names: dict[str, str] = {}
         values: dict[str, Any] = {}
         sets: list[str] = []
@@ -188,40 +210,68 @@ class ReleaseStore:
             names[f"#f{index}"] = field
             values[f":v{index}"] = to_item_value(value)
             sets.append(f"#f{index} = :v{index}")
+        if step is None and not sets:
+            return
+        condition = "attribute_exists(pk)"
         if step is not None:
             names["#steps"] = "steps"
             names["#step"] = step
             values[":now"] = iso(self._now())
-            values[":empty"] = {}
-            # A map attribute must exist before a nested SET; do it in two writes when it doesn't.
+            sets.append("#steps.#step = :now")
+            # A map attribute must exist before a nested SET.
+            condition += " AND attribute_exists(#steps)"
+        for _attempt in range(RECORD_WRITE_ATTEMPTS):
             try:
                 self._table.update_item(
                     Key={"pk": self.record_key(release_id)},
-                    UpdateExpression="SET " + ", ".join([*sets, "#steps.#step = :now"]),
-                    ConditionExpression="attribute_exists(#steps)",
+                    UpdateExpression="SET " + ", ".join(sets),
+                    ConditionExpression=condition,
                     ExpressionAttributeNames=names,
-                    ExpressionAttributeValues={k: v for k, v in values.items() if k != ":empty"},
+                    ExpressionAttributeValues=values,
                 )
                 return
             except ClientError as exc:
                 if not _is_conditional_failure(exc):
                     raise
+            self._repair_record(release_id)
+        raise RecordWriteConflictError(release_id, RECORD_WRITE_ATTEMPTS)
+
+    def _repair_record(self, release_id: str) -> None:
+        """After a failed conditional update: the record is gone (refuse), or lacks its steps map."""
+        record = self.get_record(release_id)
+        if record is None:
+            raise ReleaseRecordMissingError(release_id)
+        if isinstance(record.get("steps"), dict):
+            return  # a conditional failure that should not happen: try again, a bounded number of times
+        try:
             self._table.update_item(
                 Key={"pk": self.record_key(release_id)},
-                UpdateExpression="SET #steps = if_not_exists(#steps, :empty), release_id = :rid",
+                UpdateExpression="SET #steps = :empty",
+                ConditionExpression="attribute_exists(pk)",
                 ExpressionAttributeNames={"#steps": "steps"},
-                ExpressionAttributeValues={":empty": {}, ":rid": release_id},
+                ExpressionAttributeValues={":empty": {}},
             )
-            self.update_record(release_id, fields, step)
-            return
-        if not sets:
-            return
-        self._table.update_item(
-            Key={"pk": self.record_key(release_id)},
-            UpdateExpression="SET " + ", ".join(sets),
-            ExpressionAttributeNames=names,
-            ExpressionAttributeValues=values,
-        )
+        except ClientError as exc:
+            if _is_conditional_failure(exc):
+                raise ReleaseRecordMissingError(release_id) from exc
+            raise
+
+    def recent_records(self, app: str, environment: str, limit: int) -> list[dict[str, Any]]:
+        """The `limit` newest release records of `app`/`environment`, newest first (the History index)."""
+        kwargs: dict[str, Any] = {
+            "IndexName": HISTORY_INDEX,
+            "KeyConditionExpression": Key(HISTORY_KEY).eq(history_key(app, environment)),
+            "ScanIndexForward": False,
+            "Limit": limit,
+        }
+        items: list[dict[str, Any]] = []
+        while len(items) < limit:
+            page = self._table.query(**kwargs)
+            items += [from_item_value(item) for item in page.get("Items", [])]
+            if "LastEvaluatedKey" not in page:
+                break
+            kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+        return items[:limit]
 
     def get_record(self, release_id: str) -> dict[str, Any] | None:
         item = self._table.get_item(Key={"pk": self.record_key(release_id)}, ConsistentRead=True).get("Item")
@@ -233,23 +283,27 @@ class ReleaseStore:
     def latest_key(app: str, environment: str) -> str:
         return f"LATEST#{app}#{environment}"
 
-    def set_latest(self, app: str, environment: str, fields: dict[str, Any]) -> None:
-        """Point at the release that just finished (replacing the previous pointer)."""
-        item = {"pk": self.latest_key(app, environment), "app": app, "environment": environment, **fields}
+    def set_latest(self, app: str, environment: str, latest: LatestRelease) -> None:
+        """Point at the release that just put traffic on its colour (replacing the previous pointer)."""
+        fields = latest.model_dump(mode="json", exclude_none=True)
+        item = {"app": app, "environment": environment, **fields}
+        removed = [
+            name for name in ("rolled_back_at", "scaled_down_at", "superseded_by") if name not in fields
+        ]
         self._table.update_item(
-            Key={"pk": item.pop("pk")},
+            Key={"pk": self.latest_key(app, environment)},
             UpdateExpression="SET "
             + ", ".join(f"#f{i} = :v{i}" for i in range(len(item)))
-            + " REMOVE rolled_back_at, scaled_down_at, superseded_by",
+            + (" REMOVE " + ", ".join(removed) if removed else ""),
             ExpressionAttributeNames={f"#f{i}": name for i, name in enumerate(item)},
             ExpressionAttributeValues={f":v{i}": to_item_value(v) for i, v in enumerate(item.values())},
         )
 
-    def get_latest(self, app: str, environment: str) -> dict[str, Any] | None:
+    def get_latest(self, app: str, environment: str) -> LatestRelease | None:
         item = self._table.get_item(Key={"pk": self.latest_key(app, environment)}, ConsistentRead=True).get(
             "Item"
         )
-        return from_item_value(item) if item else None
+        return LatestRelease.model_validate(from_item_value(item)) if item else None
 
     def supersede_latest(self, app: str, environment: str, release_id: str) -> None:
         """A new release has started: the old colour is about to be redeployed, so the previous
@@ -265,8 +319,22 @@ class ReleaseStore:
             if not _is_conditional_failure(exc):
                 raise
 
-    def mark_latest(self, app: str, environment: str, release_id: str, fields: dict[str, Any]) -> bool:
-        """Set fields on the pointer only while it still points at `release_id`."""
+    def mark_latest(
+        self,
+        app: str,
+        environment: str,
+        release_id: str,
+        *,
+        rolled_back_at: datetime | None = None,
+        scaled_down_at: datetime | None = None,
+    ) -> bool:
+        """Say on the pointer that its release was rolled back, or its old colour scaled down —
+        only while it still points at `release_id`."""
+        fields = {
+            name: value
+            for name, value in (("rolled_back_at", rolled_back_at), ("scaled_down_at", scaled_down_at))
+            if value is not None
+        }
         try:
             self._table.update_item(
                 Key={"pk": self.latest_key(app, environment)},

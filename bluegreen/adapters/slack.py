@@ -33,7 +33,16 @@ REJECT_ACTION = "bluegreen_reject"
 REJECT_CALLBACK = "bluegreen_reject_reason"
 REASON_BLOCK = "reason"
 REASON_INPUT = "reason_input"
-TERMINAL_EVENTS = {"succeeded", "failed", "rejected", "timed_out", "refused", "rolled_back", "aborted"}
+TERMINAL_EVENTS = {
+    "succeeded",
+    "failed",
+    "rejected",
+    "timed_out",
+    "refused",
+    "rolled_back",
+    "rollback_failed",
+    "aborted",
+}
 SECTION_TEXT_LIMIT = 3000
 """Slack refuses a section (or context element) whose text is longer (`invalid_blocks`)."""
 HEADER_TEXT_LIMIT = 150

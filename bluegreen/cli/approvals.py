@@ -16,7 +16,6 @@ import click
 from rich.console import Console
 
 from bluegreen.cli.context import CliContext, pass_cli
-from bluegreen.cli.main import cli
 from bluegreen.cli.signed_http import caller_identity, signed_post
 
 
@@ -51,7 +50,7 @@ def _decide(obj: CliContext, release_id: str, decision: str, reason: str | None)
         raise click.exceptions.Exit(1)
 
 
-@cli.command()
+@click.command()
 @click.argument("release_id")
 @click.option("--reason", default=None, help="Why (recorded with the approval).")
 @pass_cli
@@ -60,7 +59,7 @@ def approve(obj: CliContext, release_id: str, reason: str | None) -> None:
     _decide(obj, release_id, "approve", reason)
 
 
-@cli.command()
+@click.command()
 @click.argument("release_id")
 @click.option("--reason", required=True, help="Why the release is rejected (recorded).")
 @pass_cli

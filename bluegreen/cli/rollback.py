@@ -15,7 +15,6 @@ import click
 from botocore.exceptions import BotoCoreError, ClientError
 
 from bluegreen.cli.context import CliContext, CliError, pass_cli
-from bluegreen.cli.main import cli
 
 OK_STATUSES = ("rolled_back", "already_rolled_back")
 
@@ -33,10 +32,19 @@ def _caller(obj: CliContext) -> str:
         return getpass.getuser()
 
 
-def invoke_rollback(obj: CliContext, requested_by: str, reason: str | None) -> dict[str, Any]:
+def invoke_rollback(
+    obj: CliContext,
+    requested_by: str,
+    reason: str | None,
+    to: str | None = None,
+    expected_version: int | None = None,
+) -> dict[str, Any]:
     """Invoke the AlarmRollback function with a manual request; its answer, or CliError."""
     function = obj.resource("rollback_function")
-    payload = {"manual": {"requested_by": requested_by, "reason": reason}}
+    manual: dict[str, Any] = {"requested_by": requested_by, "reason": reason}
+    if to is not None:
+        manual.update({"to": to, "expected_version": expected_version})
+    payload = {"manual": manual}
     try:
         response = obj.client("lambda").invoke(FunctionName=function, Payload=json.dumps(payload).encode())
     except (BotoCoreError, ClientError) as exc:
@@ -50,7 +58,22 @@ def invoke_rollback(obj: CliContext, requested_by: str, reason: str | None) -> d
     return body
 
 
-@cli.command()
+def _parameter_version(obj: CliContext) -> int | None:
+    """The active-colour parameter's version as this operator sees it now (None if unreadable)."""
+    try:
+        name = obj.resource("parameter_name")
+        return int(obj.client("ssm").get_parameter(Name=name)["Parameter"]["Version"])
+    except (BotoCoreError, ClientError, CliError, KeyError, ValueError):
+        return None
+
+
+@click.command()
+@click.option(
+    "--to",
+    type=click.Choice(["blue", "green"]),
+    help="Put traffic on this colour whatever the last release did: the way out of a failed rollback "
+    "or of a release stopped after its switch. Refused while a release runs.",
+)
 @click.option("--reason", help="Why, recorded with the release and sent to Slack.")
 @click.option("--by", "requested_by", help="Who asks (default: your AWS identity, else $USER).")
 @click.option(
@@ -63,13 +86,18 @@ def invoke_rollback(obj: CliContext, requested_by: str, reason: str | None) -> d
 )
 @pass_cli
 @click.pass_context
-def rollback(ctx: click.Context, obj: CliContext, reason: str | None, requested_by: str | None) -> None:
+def rollback(
+    ctx: click.Context, obj: CliContext, to: str | None, reason: str | None, requested_by: str | None
+) -> None:
     """Put traffic back on the colour that was live before the latest release.
 
     Allowed while that release's rollback window is open, and only onto a colour that is still
-    scaled up and healthy; otherwise it is refused and says why (exit 1).
+    scaled up and healthy; otherwise it is refused and says why (exit 1). With --to, any time no
+    release is running, onto a healthy colour, if the parameter has not changed since this command
+    read it.
     """
-    result = invoke_rollback(obj, requested_by or _caller(obj), reason)
+    expected = _parameter_version(obj) if to else None
+    result = invoke_rollback(obj, requested_by or _caller(obj), reason, to, expected)
     status = str(result["status"])
 
     def human(console: Any) -> None:

@@ -9,7 +9,10 @@ Rules it keeps:
   parameter version that was applied (never the version of a value that was refused);
 - every failure leaves the last good colour serving, is logged, is put in the acknowledgement's
   `error`, and lengthens the next sleep (exponential, jittered, capped), so a throttled or broken
-  SSM is not hammered.
+  SSM is not hammered;
+- except a failed acknowledgement write: it is logged and reported by the first write that gets
+  through, but never delays the next poll, so a switch or a rollback during a DynamoDB outage is
+  applied within one poll interval like any other.
 """
 
 from __future__ import annotations
@@ -99,6 +102,8 @@ class PollResult:
     delay: float
     changed: bool = False
     state: AppliedState | None = None
+    ack_error: str | None = None
+    """The acknowledgement could not be written (reported later; not a failed poll)."""
 
 
 @dataclass
@@ -202,7 +207,8 @@ class Agent:
                 errors.append(str(exc))
         return changed
 
-    def _acknowledge(self, errors: list[str]) -> None:
+    def _acknowledge(self, errors: list[str]) -> str | None:
+        """Write the acknowledgement; returns why it could not be written (never raises)."""
         heartbeat = self.now()
         # DNS trouble is reported but does not count as a failed poll: backing off would only slow
         # the next colour switch, and the last good ALB addresses keep serving.
@@ -227,15 +233,15 @@ class Agent:
         try:
             self.acks.write(record)
         except AckWriteError as exc:
-            errors.append(str(exc))
             if self._ack_outage is None:
                 self._ack_outage = _AckOutage(since=heartbeat, error=str(exc))
             else:
                 self._ack_outage.failed_writes += 1
-            return
+            return str(exc)
         if self._ack_outage is not None:
             logger.info("acknowledgement table reachable again")
             self._ack_outage = None
+        return None
 
     def poll_once(self) -> PollResult:
         errors: list[str] = []
@@ -253,7 +259,9 @@ class Agent:
             errors.append("no colour applied yet: waiting for a valid parameter value")
         if errors and self.state is not None:
             errors.append(f"still serving {self.state.color.value} (parameter version {self.state.version})")
-        self._acknowledge(errors)
+        ack_error = self._acknowledge(errors)
+        if ack_error is not None:
+            logger.warning("acknowledgement not written (the next poll is not delayed): %s", ack_error)
         self.failures = self.failures + 1 if errors else 0
         self.last_errors = errors
         delay = next_delay(self.settings, self.failures, self.rng)
@@ -261,7 +269,7 @@ class Agent:
             logger.error(
                 "poll failed (%d in a row, next poll in %.1fs): %s", self.failures, delay, "; ".join(errors)
             )
-        return PollResult(errors=errors, delay=delay, changed=changed, state=self.state)
+        return PollResult(errors=errors, delay=delay, changed=changed, state=self.state, ack_error=ack_error)
 
     def run(self, stop: threading.Event) -> None:
         """Poll until `stop` is set. Never raises for a failure it can report and survive."""

@@ -21,6 +21,7 @@ from bluegreen.adapters.release_store import ReleaseStore
 from bluegreen.colors import Color
 from bluegreen.config import AppConfig
 from bluegreen.local.tables import RELEASES_TABLE_SCHEMA
+from bluegreen.records import LatestRelease
 from bluegreen.runtime import Runtime
 
 REGION = "us-east-1"
@@ -77,21 +78,26 @@ def arm_finished_release(rt: Runtime, release_id: str, before: Color, window_min
     returns the parameter version the release 'switched' to."""
     live = rt.colors.read()
     now = rt.clock()
+    config = rt.config
+    rt.releases.create_record(
+        release_id,
+        {"app": config.app, "environment": config.environment, "version": "bench", "created_at": now},
+    )
     rt.releases.update_record(
         release_id, {"outcome": "succeeded", "active_color": live.color.value}, "finished"
     )
     rt.releases.set_latest(
         rt.config.app,
         rt.config.environment,
-        {
-            "release_id": release_id,
-            "version": "bench",
-            "color_before": before.value,
-            "color_after": live.color.value,
-            "switch_parameter_version": live.version,
-            "finished_at": now,
-            "scale_down_after": now + timedelta(minutes=window_minutes),
-        },
+        LatestRelease(
+            release_id=release_id,
+            version="bench",
+            color_before=before,
+            color_after=live.color,
+            switch_parameter_version=live.version,
+            finished_at=now,
+            scale_down_after=now + timedelta(minutes=window_minutes),
+        ),
     )
     return live.version
 

@@ -35,6 +35,7 @@ from bluegreen.adapters.notify import RecordingNotifier
 from bluegreen.adapters.release_store import ReleaseStore
 from bluegreen.clock import iso
 from bluegreen.config import AppConfig
+from bluegreen.local.faults import Faults
 from bluegreen.local.tables import RELEASES_TABLE_SCHEMA
 from bluegreen.runtime import Runtime
 
@@ -185,6 +186,10 @@ class LocalWorkflow:
         self.http = http or httpx.Client(timeout=config.smoke.timeout_seconds)
         self.definition_path = definition_path
         self.on_invoke = on_invoke
+        self.on_wait: Callable[[str, int], None] | None = None
+        """Called with (state name, seconds) when the workflow enters a Wait state."""
+        self.faults = Faults()
+        self.ended_events: list[dict[str, Any]] = []
         self._stack = ExitStack()
         self.aws: LocalAws
         self.runtime: Runtime
@@ -208,6 +213,7 @@ class LocalWorkflow:
         )
         clock = VirtualClock()
         self._patch_moto(clock)
+        self._stack.enter_context(self.faults.patched())
         self.aws = self._create_resources(clock)
         self.runtime = Runtime(
             config=self.config,
@@ -247,6 +253,9 @@ class LocalWorkflow:
             return workflow._invoke(function_name, body, response_headers)
 
         def wait_interval(wait_function: Any, env: Any, wait_seconds: int) -> None:
+            if workflow.on_wait is not None:
+                state = env.states.context_object.context_object_data.get("State", {}).get("Name", "")
+                workflow.on_wait(str(state), wait_seconds)
             clock.advance(wait_seconds)
 
         class VirtualTime:
@@ -334,14 +343,20 @@ class LocalWorkflow:
     def _invoke(self, function_name: str, body: Any, response_headers: dict[str, str]) -> bytes:
         name = function_name.rsplit(":", 1)[-1].removeprefix("bluegreen-")
         event = json.loads(body) if body else {}
-        if name == "ConfirmGateways":
-            # Gateways heartbeat all the time; only their state when the workflow looks matters here.
-            self.aws.gateways.tick()
+        # Gateways heartbeat all the time (every poll, a couple of seconds); only their state when a
+        # step looks matters here, so they tick before every step.
+        self.aws.gateways.tick()
         if self.on_invoke is not None:
             self.on_invoke(name, event)
         started = time.perf_counter()
         try:
-            result = self.call_handler(name, event)
+            with self.faults.running(name):
+                injected = self.faults.lambda_failure()
+                if injected is not None:
+                    self.aws.invocations.append(Invocation(name, injected["errorType"], self.aws.clock()))
+                    response_headers["x-amz-function-error"] = "Unhandled"
+                    return json.dumps(injected).encode()
+                result = self.call_handler(name, event)
         except Exception as exc:  # a Lambda function error, exactly as AWS reports it
             elapsed = time.perf_counter() - started
             self.aws.invocations.append(Invocation(name, type(exc).__name__, self.aws.clock(), elapsed))
@@ -383,6 +398,33 @@ class LocalWorkflow:
     def wait_for_end(self, execution_arn: str, timeout: float = 30.0) -> dict[str, Any]:
         self.wait_until(lambda: self.describe(execution_arn)["status"] != "RUNNING", timeout, "execution end")
         return self.describe(execution_arn)
+
+    def deliver_execution_ended(self, execution_arn: str) -> Any:
+        """What the EventBridge rule does when an execution ends ABORTED, TIMED_OUT or FAILED: call
+        ExecutionEnded with the status change (the event carries no error; the handler looks it up).
+        Like EventBridge, retries a failed delivery (a few times here)."""
+        execution = self.describe(execution_arn)
+        if execution["status"] not in ("ABORTED", "TIMED_OUT", "FAILED"):
+            return None
+        event = {
+            "detail-type": "Step Functions Execution Status Change",
+            "source": "aws.states",
+            "detail": {
+                "executionArn": execution_arn,
+                "stateMachineArn": self.aws.state_machine_arn,
+                "status": execution["status"],
+            },
+        }
+        self.ended_events.append(event)
+        for attempt in range(3):
+            try:
+                self.aws.gateways.tick()
+                with self.faults.running("ExecutionEnded"):
+                    return self.call_handler("ExecutionEnded", event)
+            except Exception:
+                if attempt == 2:
+                    raise
+        return None
 
     def pending_approval(self, release_id: str) -> str | None:
         record = self.runtime.releases.get_record(release_id) or {}

@@ -20,8 +20,6 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
-from botocore.exceptions import ClientError
-
 from bluegreen.adapters.notify import Notification
 from bluegreen.adapters.slack import ApprovalRequest, MessageRef, execution_console_url, mrkdwn_escape
 from bluegreen.clock import iso
@@ -40,8 +38,6 @@ from bluegreen.release.approval_policy import (
 from bluegreen.release.identity import Identity, People
 from bluegreen.release.trigger import trigger_of_record
 from bluegreen.runtime import Runtime
-
-TOKEN_GONE = {"TaskTimedOut", "TaskDoesNotExist", "InvalidToken"}
 
 
 class Verdict(StrEnum):
@@ -170,15 +166,6 @@ def _trigger(pending: dict[str, Any], rt: Runtime) -> Identity:
     return trigger_of_record(pending, str(pending.get("triggered_by") or ""), people)
 
 
-def _send(rt: Runtime, call: str, **kwargs: Any) -> None:
-    try:
-        getattr(rt.sfn, call)(**kwargs)
-    except ClientError as exc:
-        if exc.response.get("Error", {}).get("Code") in TOKEN_GONE:
-            raise ApprovalDecisionError("the release is no longer waiting for approval (it ended)") from exc
-        raise
-
-
 def _who(identity: Identity | Vote) -> str:
     """mrkdwn for a decider: a Slack mention (an id Slack gave us), else the escaped person."""
     if isinstance(identity, Vote):
@@ -278,7 +265,7 @@ def decide(decision: Decision, rt: Runtime) -> DecisionOutcome:
         via=[v.via for v in votes],
         decided_at=now,
     )
-    _send(rt, "send_task_success", taskToken=closed["task_token"], output=granted.model_dump_json())
+    rt.steps().send_task_success(str(closed["task_token"]), granted.model_dump_json())
     rt.releases.update_record(
         decision.release_id,
         {"approval": {"status": "approved", "approval_id": approval_id, "votes": stored, "decided_at": now}},
@@ -303,7 +290,7 @@ def _reject(decision: Decision, approval_id: str, now: datetime, rt: Runtime) ->
     cause = json.dumps(
         {"rejected_by": identity.display, "via": identity.door.value, "reason": decision.reason or ""}
     )
-    _send(rt, "send_task_failure", taskToken=closed["task_token"], error="ApprovalRejectedError", cause=cause)
+    # Recorded before the workflow hears of it: RecordFailure reads who and why from the record.
     rt.releases.update_record(
         decision.release_id,
         {
@@ -321,6 +308,7 @@ def _reject(decision: Decision, approval_id: str, now: datetime, rt: Runtime) ->
         },
         step="rejected",
     )
+    rt.steps().send_task_failure(str(closed["task_token"]), "ApprovalRejectedError", cause)
     _update_message(
         decision.release_id,
         f":x: *Rejected* by {_who(identity)} via {identity.door.value} at {_when(now)}: "

@@ -6,7 +6,6 @@ from __future__ import annotations
 from typing import Any
 
 from bluegreen.adapters.alarms import unhealthy
-from bluegreen.adapters.kube import Deployments
 from bluegreen.colors import Color
 from bluegreen.models import ReleaseContext
 from bluegreen.release.rollout import container_images
@@ -15,7 +14,7 @@ from bluegreen.runtime import Runtime
 
 def idle_snapshot(context: ReleaseContext, rt: Runtime) -> dict[str, dict[str, Any]]:
     """service -> deployment, generation and container images in the idle namespace, right now."""
-    deployments = Deployments(rt.kube())
+    deployments = rt.deployments()
     snapshot: dict[str, dict[str, Any]] = {}
     for service in context.services:
         current = deployments.read(context.idle_namespace, service.deployment)
@@ -49,7 +48,7 @@ def approval_problems(pending: dict[str, Any], rt: Runtime) -> list[str]:
     namespace = pending.get("idle_namespace")
     if not isinstance(snapshot, dict) or not namespace:
         return problems
-    deployments = Deployments(rt.kube())
+    deployments = rt.deployments()
     for service, before in sorted(snapshot.items()):
         current = deployments.read(str(namespace), str(before["deployment"]))
         if current is None:

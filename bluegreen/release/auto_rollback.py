@@ -1,11 +1,10 @@
-"""Rollback after the workflow: the last finished release undone while its rollback window is open.
+"""Rollback after the workflow: the latest release undone while its rollback window is open.
 
 One path for both triggers: a CloudWatch alarm state change (EventBridge -> the AlarmRollback Lambda)
-and a person (`bluegreen rollback`, which invokes the same Lambda). The latest-release pointer
-written by Finish says what to undo: the colour before, and the parameter version the release
-switched to. The flip happens only if the parameter still holds that version, under the release
-lock, so two alarms firing together flip once; it never goes to a colour that is scaled down or
-unhealthy, and says so instead.
+and a person (`bluegreen rollback`, which invokes the same Lambda). The latest-release pointer says
+what to undo: the colour before, and the parameter version the release switched to. Whether to flip
+is decided by the pure rules in bluegreen/release/rollback_rules.py; this module reads the facts,
+takes the lock, flips, waits for the gateways, records and notifies.
 """
 
 from __future__ import annotations
@@ -13,81 +12,44 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from datetime import datetime, timedelta
-from enum import StrEnum
-from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict
-
-from bluegreen.adapters.alarms import ALARM
-from bluegreen.adapters.kube import Deployments
 from bluegreen.adapters.notify import Notification
-from bluegreen.adapters.release_store import pseudo_holder
 from bluegreen.colors import Color
 from bluegreen.errors import ReleaseLockedError
 from bluegreen.models import GatewayView, Outcome
+from bluegreen.records import LatestRelease
 from bluegreen.release.gateways import evaluate_confirmation
+from bluegreen.release.release_lock import held_by, under_release_lock
+from bluegreen.release.rollback_rules import (
+    RollbackOutcome,
+    RollbackRequest,
+    RollbackStatus,
+    Verdict,
+    alarm_verdict,
+    flip_verdict,
+    window_verdict,
+)
 from bluegreen.release.rollout import Phase, rollout_phase
 from bluegreen.runtime import Runtime
 
+__all__ = [
+    "RollbackOutcome",
+    "RollbackRequest",
+    "RollbackStatus",
+    "previous_color_problems",
+    "roll_back_live",
+    "wait_for_gateways",
+]
+
 ACK_POLL_SECONDS = 0.25
 """How often the function looks at the gateways' acknowledgements after the flip."""
-
-
-class RollbackStatus(StrEnum):
-    ROLLED_BACK = "rolled_back"
-    ALREADY_ROLLED_BACK = "already_rolled_back"
-    REFUSED = "refused"
-    IGNORED = "ignored"
-
-
-class RollbackRequest(BaseModel):
-    """Why a rollback is asked for: an alarm that changed state, or a person."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-    source: Literal["alarm", "manual"]
-    alarm_name: str | None = None
-    alarm_state: str | None = None
-    alarm_reason: str | None = None
-    requested_by: str | None = None
-    reason: str | None = None
-
-    def describe(self) -> str:
-        if self.source == "alarm":
-            return f"alarm {self.alarm_name} is {self.alarm_state}" + (
-                f" ({self.alarm_reason})" if self.alarm_reason else ""
-            )
-        return f"requested by {self.requested_by or 'an operator'}" + (
-            f": {self.reason}" if self.reason else ""
-        )
-
-
-class RollbackOutcome(BaseModel):
-    """What happened; `refused` and `ignored` carry the reason a person needs."""
-
-    model_config = ConfigDict(frozen=True)
-
-    status: RollbackStatus
-    message: str
-    release_id: str | None = None
-    color: Color | None = None
-    parameter_version: int | None = None
-    gateways_confirmed: bool | None = None
-    gateways: list[GatewayView] = []
-
-    @property
-    def refused(self) -> bool:
-        return self.status is RollbackStatus.REFUSED
-
-
-def _parse_time(value: Any) -> datetime | None:
-    return datetime.fromisoformat(value) if isinstance(value, str) and value else None
+LOCK_PURPOSE = "rollback"
 
 
 def previous_color_problems(rt: Runtime, color: Color) -> list[str]:
     """Why `color` cannot take traffic back: a Deployment missing, scaled down, or not healthy."""
     namespace = rt.config.namespaces.of(color)
-    deployments = Deployments(rt.kube())
+    deployments = rt.deployments()
     problems: list[str] = []
     for service in rt.config.services:
         current = deployments.read(namespace, service.deployment_name)
@@ -103,16 +65,11 @@ def previous_color_problems(rt: Runtime, color: Color) -> list[str]:
     return problems
 
 
-class _Refusal(Exception):
-    def __init__(self, outcome: RollbackOutcome, record: bool = True) -> None:
-        self.outcome = outcome
-        self.record = record
-
-
 def roll_back_live(
     request: RollbackRequest, rt: Runtime, sleep: Callable[[float], None] = time.sleep
 ) -> RollbackOutcome:
-    """Undo the latest finished release if it may be undone; every refusal is recorded and notified."""
+    """Undo the latest release if it may be undone; every refusal a person should hear of is
+    recorded and notified."""
     config = rt.config
     latest = rt.releases.get_latest(config.app, config.environment)
     if latest is None:
@@ -120,108 +77,101 @@ def roll_back_live(
             status=RollbackStatus.REFUSED,
             message=f"no finished release of {config.app}/{config.environment} to roll back",
         )
-    release_id = str(latest["release_id"])
-    try:
-        return _roll_back(request, latest, rt, sleep)
-    except _Refusal as refusal:
-        outcome = refusal.outcome
-        if refusal.record:
-            rt.releases.update_record(
-                release_id,
-                {
-                    "rollback_refused": {
-                        "reason": outcome.message,
-                        "trigger": request.model_dump(exclude_none=True),
-                        "at": rt.clock(),
-                    }
-                },
-                step="rollback_refused",
-            )
-            rt.notifier.notify(
-                Notification(
-                    "rollback_refused",
-                    release_id,
-                    f"{config.domains.live}: rollback refused ({request.describe()}): {outcome.message}",
-                )
-            )
-        return outcome
+    verdict = _before_the_lock(request, latest, rt)
+    if verdict.go:
+        try:
+            with under_release_lock(rt, LOCK_PURPOSE, latest.release_id) as fresh:
+                latest = fresh if fresh is not None and fresh.release_id == latest.release_id else latest
+                verdict = _under_the_lock(request, latest, rt)
+                if verdict.go:
+                    version, flipped_at = rt.colors.write(latest.color_before), rt.clock()
+                    rt.releases.mark_latest(
+                        config.app, config.environment, latest.release_id, rolled_back_at=flipped_at
+                    )
+        except ReleaseLockedError as exc:
+            verdict = _lock_busy(exc, latest)
+    if not verdict.go:
+        return _stopped(request, latest, verdict, rt)
+    return _after_the_flip(request, latest, version, flipped_at, rt, sleep)
 
 
-def _roll_back(
-    request: RollbackRequest, latest: dict[str, Any], rt: Runtime, sleep: Callable[[float], None]
+def _before_the_lock(request: RollbackRequest, latest: LatestRelease, rt: Runtime) -> Verdict:
+    config = rt.config
+    live = latest.color_after
+    watched = config.watched_alarms(live)
+    name = request.alarm_name or ""
+    state = rt.alarms.states([name])[name] if request.source == "alarm" and name in watched else None
+    verdict = alarm_verdict(request, config.rollback.on_alarm, watched, live, state)
+    return verdict if not verdict.go else window_verdict(request, latest, rt.clock())
+
+
+def _under_the_lock(request: RollbackRequest, latest: LatestRelease, rt: Runtime) -> Verdict:
+    verdict = window_verdict(request, latest, rt.clock())  # again: it may have changed meanwhile
+    if not verdict.go:
+        return verdict
+    current = rt.colors.read()
+    moving = current.color is not latest.color_before and current.version == latest.switch_parameter_version
+    problems = previous_color_problems(rt, latest.color_before) if moving else []
+    return flip_verdict(latest, current, problems, rt.config.domains.live)
+
+
+def _lock_busy(exc: ReleaseLockedError, latest: LatestRelease) -> Verdict:
+    if held_by(exc.holder, LOCK_PURPOSE, latest.release_id):
+        return Verdict(
+            RollbackStatus.ALREADY_ROLLED_BACK,
+            f"another rollback of release {latest.release_id} is flipping traffic to "
+            f"{latest.color_before.value} now",
+        )
+    return Verdict(RollbackStatus.REFUSED, f"the release lock is held: {exc}", True)
+
+
+def _stopped(
+    request: RollbackRequest, latest: LatestRelease, verdict: Verdict, rt: Runtime
+) -> RollbackOutcome:
+    assert verdict.status is not None
+    already = verdict.status is RollbackStatus.ALREADY_ROLLED_BACK
+    outcome = RollbackOutcome(
+        status=verdict.status,
+        message=verdict.message,
+        release_id=latest.release_id,
+        color=latest.color_before if already else None,
+    )
+    if verdict.record:
+        rt.releases.update_record(
+            latest.release_id,
+            {
+                "rollback_refused": {
+                    "reason": verdict.message,
+                    "trigger": request.model_dump(exclude_none=True),
+                    "at": rt.clock(),
+                }
+            },
+            step="rollback_refused",
+        )
+        rt.notifier.notify(
+            Notification(
+                "rollback_refused",
+                latest.release_id,
+                f"{rt.config.domains.live}: rollback refused ({request.describe()}): {verdict.message}",
+            )
+        )
+    return outcome
+
+
+def _after_the_flip(
+    request: RollbackRequest,
+    latest: LatestRelease,
+    version: int,
+    flipped_at: datetime,
+    rt: Runtime,
+    sleep: Callable[[float], None],
 ) -> RollbackOutcome:
     config = rt.config
-    release_id = str(latest["release_id"])
-    before, after = Color(latest["color_before"]), Color(latest["color_after"])
-    expected_version = int(latest["switch_parameter_version"])
-
-    def outcome(status: RollbackStatus, message: str, **fields: Any) -> RollbackOutcome:
-        return RollbackOutcome(status=status, message=message, release_id=release_id, **fields)
-
-    if request.source == "alarm":
-        _check_alarm(request, rt, after, outcome)
-    if latest.get("rolled_back_at"):
-        return outcome(
-            RollbackStatus.ALREADY_ROLLED_BACK,
-            f"release {release_id} was already rolled back to {before.value} at {latest['rolled_back_at']}",
-            color=before,
-        )
-    _check_window(request, latest, rt, before, outcome)
-
-    holder = pseudo_holder("rollback", release_id, rt.clock())
-    try:
-        rt.releases.acquire_lock(config.app, config.environment, holder, release_id, rt.execution_is_running)
-    except ReleaseLockedError as exc:
-        if exc.holder.startswith(f"bluegreen:rollback:{release_id}:"):
-            return outcome(
-                RollbackStatus.ALREADY_ROLLED_BACK,
-                f"another rollback of release {release_id} is flipping traffic to {before.value} now",
-                color=before,
-            )
-        raise _Refusal(outcome(RollbackStatus.REFUSED, f"the release lock is held: {exc}")) from exc
-    try:
-        latest = rt.releases.get_latest(config.app, config.environment) or latest  # fresh, under the lock
-        if latest.get("rolled_back_at"):
-            return outcome(
-                RollbackStatus.ALREADY_ROLLED_BACK,
-                f"release {release_id} was already rolled back to {before.value}",
-                color=before,
-            )
-        _check_window(request, latest, rt, before, outcome)
-        current = rt.colors.read()
-        if current.color is before:
-            return outcome(
-                RollbackStatus.ALREADY_ROLLED_BACK,
-                f"{config.domains.live} is already on {before.value} (parameter v{current.version})",
-                color=before,
-                parameter_version=current.version,
-            )
-        if current.version != expected_version:
-            raise _Refusal(
-                outcome(
-                    RollbackStatus.REFUSED,
-                    f"the parameter changed since release {release_id} switched to {after.value} "
-                    f"v{expected_version}: it holds {current.color.value} v{current.version}",
-                )
-            )
-        problems = previous_color_problems(rt, before)
-        if problems:
-            raise _Refusal(
-                outcome(
-                    RollbackStatus.REFUSED,
-                    f"will not roll back to {before.value}: " + "; ".join(problems),
-                )
-            )
-        version = rt.colors.write(before)
-        flipped_at = rt.clock()
-        rt.releases.mark_latest(config.app, config.environment, release_id, {"rolled_back_at": flipped_at})
-    finally:
-        rt.releases.release_lock(config.app, config.environment, holder)
-
-    confirmed, views = _wait_for_gateways(rt, before, version, flipped_at, sleep)
+    before, after = latest.color_before, latest.color_after
+    confirmed, views = wait_for_gateways(rt, before, version, flipped_at, sleep)
     reason = request.describe()
     rt.releases.update_record(
-        release_id,
+        latest.release_id,
         {
             "status": "ROLLED_BACK",
             "outcome": Outcome.ROLLED_BACK.value,
@@ -249,15 +199,16 @@ def _roll_back(
     rt.notifier.notify(
         Notification(
             "rolled_back",
-            release_id,
-            f"{config.domains.live} rolled back from {after.value} to {before.value} "
+            latest.release_id,
+            f"{config.domains.live} is back on {before.value}, rolled back from {after.value} "
             f"(parameter v{version}; {gateways_text}): {reason}",
             {"alarm": request.alarm_name} if request.alarm_name else {},
         )
     )
-    return outcome(
-        RollbackStatus.ROLLED_BACK,
-        f"{config.domains.live} is back on {before.value} (parameter v{version}); {gateways_text}",
+    return RollbackOutcome(
+        status=RollbackStatus.ROLLED_BACK,
+        message=f"{config.domains.live} is back on {before.value} (parameter v{version}); {gateways_text}",
+        release_id=latest.release_id,
         color=before,
         parameter_version=version,
         gateways_confirmed=confirmed,
@@ -265,71 +216,7 @@ def _roll_back(
     )
 
 
-def _check_alarm(
-    request: RollbackRequest, rt: Runtime, live: Color, outcome: Callable[..., RollbackOutcome]
-) -> None:
-    """Only an alarm that watches the live colour, is ALARM now (not a stale event), and only if armed."""
-    config = rt.config
-    name = request.alarm_name or ""
-    if not config.rollback.on_alarm:
-        raise _Refusal(outcome(RollbackStatus.IGNORED, "rollback on alarm is off (rollback.on_alarm)"), False)
-    watched = config.alarms.rollback_alarm_names(config.app, config.environment, live)
-    if name not in watched:
-        raise _Refusal(
-            outcome(RollbackStatus.IGNORED, f"alarm {name} does not watch the live colour {live.value}"),
-            False,
-        )
-    state = rt.alarms.states([name])[name]
-    if state != ALARM:
-        raise _Refusal(outcome(RollbackStatus.IGNORED, f"alarm {name} is {state} now, not ALARM"), False)
-
-
-def _check_window(
-    request: RollbackRequest,
-    latest: dict[str, Any],
-    rt: Runtime,
-    before: Color,
-    outcome: Callable[..., RollbackOutcome],
-) -> None:
-    release_id = latest["release_id"]
-    if latest.get("superseded_by") and request.source == "alarm":
-        # A newer release is running (its own bake handles alarms) or ended without finishing.
-        raise _Refusal(
-            outcome(
-                RollbackStatus.IGNORED,
-                f"release {latest['superseded_by']} started after release {release_id}: "
-                "the workflow, not the rollback after it, answers this alarm",
-            ),
-            record=False,
-        )
-    if latest.get("superseded_by"):
-        raise _Refusal(
-            outcome(
-                RollbackStatus.REFUSED,
-                f"release {latest['superseded_by']} started after release {release_id} and redeploys "
-                f"{before.value}: roll forward, or release the previous version",
-            )
-        )
-    if latest.get("scaled_down_at"):
-        raise _Refusal(
-            outcome(
-                RollbackStatus.REFUSED,
-                f"the rollback window of release {release_id} closed: {before.value} was scaled down at "
-                f"{latest['scaled_down_at']}; release the previous version instead",
-            )
-        )
-    closes = _parse_time(latest.get("scale_down_after"))
-    if closes is not None and rt.clock() >= closes:
-        raise _Refusal(
-            outcome(
-                RollbackStatus.REFUSED,
-                f"the rollback window of release {release_id} closed at {closes.isoformat()}; "
-                f"{before.value} is being scaled down: release the previous version instead",
-            )
-        )
-
-
-def _wait_for_gateways(
+def wait_for_gateways(
     rt: Runtime, target: Color, version: int, since: datetime, sleep: Callable[[float], None]
 ) -> tuple[bool, list[GatewayView]]:
     """Poll the acknowledgements until every live gateway serves `target` v`version`, or time out."""

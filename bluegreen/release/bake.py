@@ -13,9 +13,7 @@ from bluegreen.runtime import Runtime
 def check_bake(context: ReleaseContext, confirmed_at: datetime, rt: Runtime) -> BakeStatus:
     config = rt.config
     # the shared alarms, and the health alarm of the colour now live (the release's)
-    states = rt.alarms.states(
-        config.alarms.rollback_alarm_names(config.app, config.environment, context.idle_color)
-    )
+    states = rt.alarms.states(config.watched_alarms(context.idle_color))
     bad = unhealthy(states)
     if bad:
         text = ", ".join(f"{name} is {state}" for name, state in sorted(bad.items()))

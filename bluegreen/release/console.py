@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from typing import Any
 
 from botocore.exceptions import ClientError
@@ -44,7 +45,9 @@ class ConsoleEvent(BaseModel):
     started_at: str | None = None
 
 
-def prove_console(event: ConsoleEvent, config: AppConfig, sfn: Any, function_arn: str) -> Identity:
+def prove_console(
+    event: ConsoleEvent, config: AppConfig, describe: Callable[[str], dict[str, Any]], function_arn: str
+) -> Identity:
     """The console identity, if Step Functions says `event.execution` is a running execution of
     the decision workflow with exactly this input; else ApprovalDecisionError."""
     machine = decision_state_machine_arn(config, function_arn)
@@ -52,8 +55,8 @@ def prove_console(event: ConsoleEvent, config: AppConfig, sfn: Any, function_arn
         "not a decision-workflow execution: only the decision workflow itself can decide as the console"
     )
     try:
-        described = sfn.describe_execution(executionArn=event.execution)
-    except ClientError as exc:
+        described = describe(event.execution)
+    except (ClientError, LookupError) as exc:
         raise refusal from exc
     if described.get("stateMachineArn") != machine or described.get("status") != "RUNNING":
         raise refusal

@@ -13,8 +13,9 @@ from typing import Any
 
 import yaml
 
+from bluegreen.adapters.failures import classify
 from bluegreen.adapters.kube import Deployments
-from bluegreen.errors import DeployError
+from bluegreen.errors import DeployError, TransientError
 from bluegreen.models import DeployedService, DeployResult, ReleaseContext, ServicePlan
 from bluegreen.release.manifest_policy import check_manifests
 from bluegreen.release.rollout import container_images
@@ -100,6 +101,7 @@ def deploy_to_idle(context: ReleaseContext, rt: Runtime, manifests_text: str | N
         _apply_manifests(manifests_text, context, deployments)
     results: dict[str, DeployedService] = {}
     failures: dict[str, str] = {}
+    transient: dict[str, str] = {}
     with ThreadPoolExecutor(max_workers=min(MAX_PARALLEL, len(context.services))) as pool:
         futures = {
             plan.name: pool.submit(deploy_service, plan, context, deployments) for plan in context.services
@@ -108,8 +110,18 @@ def deploy_to_idle(context: ReleaseContext, rt: Runtime, manifests_text: str | N
             try:
                 results[name] = future.result()
             except Exception as exc:  # collected per service; the error names each one
-                failures[name] = str(exc) or type(exc).__name__
+                failure = classify(exc)
+                if isinstance(failure, TransientError):
+                    transient[name] = str(failure)
+                else:
+                    failures[name] = str(failure or exc) or type(exc).__name__
     now = rt.clock()
+    if transient and not failures:
+        # A blip (a 5xx, a reset connection, a conflict): every write here converges when re-run,
+        # so the workflow retries the whole step.
+        text = "; ".join(f"{svc}: {reason}" for svc, reason in sorted(transient.items()))
+        raise TransientError("Kubernetes", "deploy", text)
+    failures.update(transient)
     if failures:
         rt.releases.update_record(context.release_id, {"deploy_failures": failures}, step="deploy_failed")
         raise DeployError(failures)

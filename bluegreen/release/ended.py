@@ -1,18 +1,25 @@
 """ExecutionEnded: the way out that runs no state of the workflow.
 
-An execution stopped by a person (StopExecution), timed out as a whole, or failed inside the
-recording step ends without RecordFailure. An EventBridge rule on the state machine's status
-changes calls this, so that such a release too leaves the lock released, its pending approval
-closed (the task token deleted) and its record complete.
+An execution stopped by a person (StopExecution), timed out as a whole, or failed inside a
+recording step (Finish, RecordFailure) ends without a recorded outcome. An EventBridge rule on the
+state machine's status changes calls this, so that such a release too leaves the lock released,
+its pending approval closed (the task token deleted) and its record complete — with the outcome
+reconstructed from where traffic is: a release that baked but could not record it is `succeeded`
+(and its rollback window armed), a stop after the switch says the new colour is live, unbaked.
 """
 
 from __future__ import annotations
 
+import json
+from typing import Any
+
 from pydantic import BaseModel, ConfigDict
 
-from bluegreen.adapters.notify import Notification
-from bluegreen.models import Outcome
-from bluegreen.release.prepare import release_id_of
+from bluegreen.colors import Color
+from bluegreen.models import FAILURE_NOT_RECORDED, FINISH_NOT_RECORDED, Outcome, release_id_of
+from bluegreen.release.endings import Ending, Observed, ReleaseColors, judge, where_traffic_is
+from bluegreen.release.finish import arm_rollback_window, ending_notification
+from bluegreen.release.traffic import observe_traffic
 from bluegreen.runtime import Runtime
 
 ENDED_WITHOUT_RECORD = {"ABORTED": Outcome.ABORTED, "TIMED_OUT": Outcome.FAILED, "FAILED": Outcome.FAILED}
@@ -25,41 +32,121 @@ class ExecutionStatusChange(BaseModel):
 
     executionArn: str
     status: str
+    error: str | None = None
+    cause: str | None = None
+
+
+def _execution(rt: Runtime, execution_arn: str) -> dict[str, Any]:
+    try:
+        return rt.steps().describe(execution_arn)
+    except Exception:
+        return {}
+
+
+def _restored_record(change: ExecutionStatusChange, rt: Runtime) -> dict[str, Any] | None:
+    """A record for an execution that has none (deleted during the release): from its input."""
+    execution = _execution(rt, change.executionArn)
+    try:
+        raw = json.loads(execution.get("input") or "null")
+    except ValueError:
+        raw = None
+    if not isinstance(raw, dict):
+        return None
+    config = rt.config
+    release_id = release_id_of(change.executionArn)
+    rt.releases.create_record(
+        release_id,
+        {
+            "app": config.app,
+            "environment": config.environment,
+            "execution_arn": change.executionArn,
+            "version": raw.get("version") if isinstance(raw.get("version"), str) else None,
+            "triggered_by": raw.get("triggered_by") if isinstance(raw.get("triggered_by"), str) else None,
+            "restored": "the record was missing when the execution ended",
+        },
+    )
+    return rt.releases.get_record(release_id)
+
+
+def _colors(record: dict[str, Any]) -> ReleaseColors | None:
+    colors = record.get("colors") or {}
+    before = Color.parse(colors.get("before"))
+    target = Color.parse(colors.get("target") or colors.get("after"))
+    version = (record.get("parameter_versions") or {}).get("before")
+    if before is None or target is None or not isinstance(version, int):
+        return None
+    return ReleaseColors(before, target, version)
 
 
 def execution_ended(change: ExecutionStatusChange, rt: Runtime, reason: str | None = None) -> str | None:
     """Complete what the workflow could not; returns the outcome recorded, or None if nothing was due."""
-    outcome = ENDED_WITHOUT_RECORD.get(change.status)
-    if outcome is None:
+    cause = ENDED_WITHOUT_RECORD.get(change.status)
+    if cause is None:
         return None
     config = rt.config
     released = rt.releases.release_lock(config.app, config.environment, change.executionArn)
     release_id = release_id_of(change.executionArn)
     record = rt.releases.get_record(release_id)
-    if record is None or record.get("outcome"):
-        return None  # the workflow recorded its own end (or never started one)
+    if record is not None and record.get("outcome"):
+        return None  # the workflow recorded its own end
+    if record is None:
+        record = _restored_record(change, rt)
+        if record is None:
+            return None  # never started a release
+    error = change.error
+    if change.status == "FAILED" and error is None:
+        error = _execution(rt, change.executionArn).get("error")
+    colors = _colors(record)
+    observed = observe_traffic(rt)
+    now = rt.clock()
+    fields: dict[str, Any] = {"finished_at": now, "lock_released_by": "execution_ended" if released else None}
+    if error == FINISH_NOT_RECORDED and colors is not None and observed.color is colors.target:
+        ending = _baked(record, colors, observed, rt)
+        fields["status"] = "SUCCEEDED"
+    else:
+        steps = record.get("steps") or {}
+        undo_expected = error == FAILURE_NOT_RECORDED and (
+            "switched" in steps or (colors is not None and observed.color is colors.target)
+        )
+        text = reason or f"the execution ended {change.status} without recording an outcome"
+        if error and not reason:
+            text += f" ({error}{': ' + change.cause if change.cause else ''})"
+        ending = judge(cause, text, colors, observed, config.domains.live, undo_expected=undo_expected)
+        fields["status"] = change.status
+    fields.update(
+        {
+            "outcome": ending.outcome.value,
+            "reason": ending.reason,
+            "traffic": ending.traffic,
+            "active_color": ending.live_color.value if ending.live_color else None,
+        }
+    )
+    if ending.traffic_on_target and colors is not None and observed.parameter is not None:
+        fields["scale_down_after"] = arm_rollback_window(
+            rt,
+            release_id=release_id,
+            version=record.get("version"),
+            before=colors.before,
+            after=colors.target,
+            switch_version=int(
+                (record.get("parameter_versions") or {}).get("switch") or observed.parameter.version
+            ),
+            now=now,
+        )
     approval = record.get("approval") or {}
-    fields: dict[str, object] = {
-        "status": change.status,
-        "outcome": outcome.value,
-        "reason": reason or f"the execution ended {change.status} without recording an outcome",
-        "finished_at": rt.clock(),
-        "lock_released_by": "execution_ended" if released else None,
-    }
-    try:
-        fields["active_color"] = rt.colors.read().color.value
-    except Exception:
-        fields["active_color"] = None
     if approval.get("status") == "pending" and approval.get("approval_id"):
         rt.releases.close_approval(str(approval["approval_id"]))
-        fields["approval"] = {**approval, "status": outcome.value}
-    rt.releases.update_record(release_id, fields, step=outcome.value)
-    rt.notifier.notify(
-        Notification(
-            outcome.value,
-            release_id,
-            f"{config.app}/{config.environment} release {release_id} ended {change.status}; "
-            f"{config.domains.live} is on {fields['active_color']}: check it",
-        )
+        fields["approval"] = {**approval, "status": ending.outcome.value}
+    rt.releases.update_record(release_id, fields, step=ending.outcome.value)
+    rt.notifier.notify(ending_notification(release_id, ending, rt, colors.before if colors else None))
+    return ending.outcome.value
+
+
+def _baked(record: dict[str, Any], colors: ReleaseColors, observed: Observed, rt: Runtime) -> Ending:
+    """Finish failed after the bake: the release is live on its colour and succeeded."""
+    traffic = where_traffic_is(observed, rt.config.domains.live)
+    reason = (
+        f"{record.get('version')} is live on {colors.target.value} and baked; Finish could not record it, "
+        f"so this was recorded from the parameter and the gateways; {traffic}"
     )
-    return outcome.value
+    return Ending(Outcome.SUCCEEDED, reason, traffic, observed.color, traffic_on_target=True)

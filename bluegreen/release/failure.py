@@ -4,9 +4,28 @@ from __future__ import annotations
 
 import json
 
+from bluegreen.errors import (
+    ActiveColorError,
+    AlarmDuringBakeError,
+    AlarmFiringError,
+    ApprovalRejectedError,
+    PreSwitchCheckError,
+    ReleaseInputError,
+    ReleaseLockedError,
+)
 from bluegreen.models import CaughtError, Outcome
 
-REFUSED = {"ReleaseInputError", "ReleaseLockedError", "ActiveColorError", "PreSwitchCheckError"}
+REFUSED = {
+    error.__name__
+    for error in (
+        ReleaseInputError,
+        ReleaseLockedError,
+        ActiveColorError,
+        PreSwitchCheckError,
+        AlarmFiringError,
+    )
+}
+"""The workflow's error names are the exception class names (a Python Lambda's errorType)."""
 
 
 def error_reason(error: CaughtError | None) -> str:
@@ -29,16 +48,16 @@ def error_reason(error: CaughtError | None) -> str:
     return f"{error.Error}: {cause}" if cause else error.Error
 
 
-def classify(error: CaughtError | None, failed_step: str | None, rolled_back: bool) -> Outcome:
+def cause_outcome(error: CaughtError | None, failed_step: str | None) -> Outcome:
+    """What the workflow's path says happened. Only the cause: bluegreen/release/endings.py checks
+    it against where traffic is before anything is recorded."""
     name = error.Error if error else ""
-    if name == "AlarmDuringBakeError":
+    if name == AlarmDuringBakeError.__name__:
         return Outcome.ROLLED_BACK
-    if rolled_back:
-        return Outcome.FAILED
     if name in REFUSED:
         return Outcome.REFUSED
     if failed_step == "approval":
-        if name == "ApprovalRejectedError":
+        if name == ApprovalRejectedError.__name__:
             return Outcome.REJECTED
         if name in ("States.Timeout", "States.HeartbeatTimeout"):
             return Outcome.TIMED_OUT

@@ -1,14 +1,18 @@
-"""Finish and RecordFailure: every way out of the workflow releases the lock and completes the record."""
+"""Finish and RecordFailure: every way out of the workflow releases the lock and completes the record.
+
+What is recorded, returned (the final Choice picks the Fail state from it) and announced is derived
+from where traffic is (bluegreen/release/endings.py), not from the path the workflow took.
+"""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
 from bluegreen.adapters.notify import Notification
-from bluegreen.errors import ActiveColorError
+from bluegreen.colors import Color
 from bluegreen.models import (
     CaughtError,
     ConfirmResult,
@@ -17,9 +21,13 @@ from bluegreen.models import (
     ReleaseContext,
     RollbackResult,
     SwitchResult,
+    release_id_of,
 )
-from bluegreen.release.failure import classify, error_reason
-from bluegreen.release.prepare import release_id_of
+from bluegreen.records import LatestRelease
+from bluegreen.release.endings import Ending, ReleaseColors, judge
+from bluegreen.release.failure import cause_outcome, error_reason
+from bluegreen.release.records import record_fields
+from bluegreen.release.traffic import observe_traffic
 from bluegreen.runtime import Runtime
 
 
@@ -33,14 +41,57 @@ class FinalState(BaseModel):
     switch: SwitchResult | None = None
     rollback: RollbackResult | None = None
     rollback_gateways: ConfirmResult | None = None
+    rollback_error: CaughtError | None = None
     error: CaughtError | None = None
     failed_step: str | None = None
+
+    @property
+    def reached_rollback(self) -> bool:
+        """The workflow went through Rollback: the switch (or an attempt at it) had to be undone."""
+        return self.switch is not None or self.rollback is not None or self.rollback_error is not None
+
+
+def arm_rollback_window(
+    rt: Runtime,
+    *,
+    release_id: str,
+    version: str | None,
+    before: Color,
+    after: Color,
+    switch_version: int,
+    now: datetime,
+) -> datetime:
+    """Point the rollback after the workflow at this release: while its window is open, an alarm
+    (or `bluegreen rollback`) puts traffic back on `before`. Returns when the window closes."""
+    closes = now + timedelta(minutes=rt.config.rollback.window_minutes)
+    rt.releases.set_latest(
+        rt.config.app,
+        rt.config.environment,
+        LatestRelease(
+            release_id=release_id,
+            version=version,
+            color_before=before,
+            color_after=after,
+            switch_parameter_version=switch_version,
+            finished_at=now,
+            scale_down_after=closes,
+        ),
+    )
+    return closes
 
 
 def finish(context: ReleaseContext, switch: SwitchResult, rt: Runtime) -> FinishResult:
     now = rt.clock()
-    window = timedelta(minutes=rt.config.rollback.window_minutes)
-    rt.releases.release_lock(context.app, context.environment, context.execution_arn)
+    rt.releases.create_record(context.release_id, record_fields(context, now))  # deleted meanwhile: restore
+    closes = arm_rollback_window(
+        rt,
+        release_id=context.release_id,
+        version=context.version,
+        before=switch.previous_color,
+        after=switch.new_color,
+        switch_version=switch.parameter_version,
+        now=now,
+    )
     rt.releases.update_record(
         context.release_id,
         {
@@ -48,29 +99,17 @@ def finish(context: ReleaseContext, switch: SwitchResult, rt: Runtime) -> Finish
             "outcome": Outcome.SUCCEEDED.value,
             "finished_at": now,
             "active_color": switch.new_color.value,
-            "scale_down_after": now + window,
+            "scale_down_after": closes,
         },
         step="finished",
     )
-    rt.releases.set_latest(  # what a rollback after the workflow undoes, found without a scan
-        context.app,
-        context.environment,
-        {
-            "release_id": context.release_id,
-            "version": context.version,
-            "color_before": switch.previous_color.value,
-            "color_after": switch.new_color.value,
-            "switch_parameter_version": switch.parameter_version,
-            "finished_at": now,
-            "scale_down_after": now + window,
-        },
-    )
+    rt.releases.release_lock(context.app, context.environment, context.execution_arn)
     rt.notifier.notify(
         Notification(
             "succeeded",
             context.release_id,
             f"{context.app}/{context.environment} {context.version} is live on {switch.new_color.value}; "
-            f"{switch.previous_color.value} stays up for rollback until {(now + window).isoformat()}",
+            f"{switch.previous_color.value} stays up for rollback until {closes.isoformat()}",
         )
     )
     return FinishResult(
@@ -78,22 +117,41 @@ def finish(context: ReleaseContext, switch: SwitchResult, rt: Runtime) -> Finish
     )
 
 
-def _live_color(rt: Runtime) -> str | None:
-    try:
-        return rt.colors.read().color.value
-    except ActiveColorError:
-        return None
+def ending_notification(release_id: str, ending: Ending, rt: Runtime, before: Color | None) -> Notification:
+    """What people are told. A failed rollback is announced loudly, with what to do now."""
+    config = rt.config
+    text = f"{config.app}/{config.environment} release {release_id} {ending.outcome.value}: {ending.reason}"
+    if ending.outcome is Outcome.ROLLBACK_FAILED:
+        back_to = before.value if before else "the previous colour"
+        text = (
+            f":rotating_light: ROLLBACK FAILED for {config.app}/{config.environment} release {release_id}. "
+            f"{ending.traffic}. Act now: `bluegreen rollback --to {back_to}` puts traffic back "
+            f"(runbook: 'A rollback failed'). Cause: {ending.reason}"
+        )
+    return Notification(ending.outcome.value, release_id, text, {"traffic": ending.traffic})
 
 
 def record_failure(state: FinalState, execution_arn: str, rt: Runtime) -> FinishResult:
     config = rt.config
     context = state.release
     release_id = context.release_id if context else release_id_of(execution_arn)
-    outcome = classify(state.error, state.failed_step, rolled_back=state.rollback is not None)
-    reason = error_reason(state.error)
-    if state.rollback_gateways is not None and not state.rollback_gateways.confirmed:
-        reason += "; the gateways did not confirm the rollback in time: check them now"
     now = rt.clock()
+    colors = (
+        ReleaseColors(context.active_color, context.idle_color, context.parameter_version)
+        if context
+        else None
+    )
+    observed = observe_traffic(rt)
+    ending = judge(
+        cause_outcome(state.error, state.failed_step),
+        error_reason(state.error),
+        colors,
+        observed,
+        config.domains.live,
+        undo_expected=state.reached_rollback,
+        rollback_confirmed=bool(state.rollback_gateways and state.rollback_gateways.confirmed),
+        rollback_error=error_reason(state.rollback_error) if state.rollback_error else None,
+    )
     if context is None:  # refused in Prepare: no record yet
         raw = state.input if isinstance(state.input, dict) else {}
         rt.releases.create_record(
@@ -107,33 +165,47 @@ def record_failure(state: FinalState, execution_arn: str, rt: Runtime) -> Finish
                 "created_at": now,
             },
         )
-    rt.releases.release_lock(config.app, config.environment, execution_arn)
+    else:
+        rt.releases.create_record(release_id, record_fields(context, now))  # deleted meanwhile: restore
     record = rt.releases.get_record(release_id) or {}
     approval = record.get("approval") or {}
     fields: dict[str, Any] = {
-        "status": "FAILED" if outcome is not Outcome.ROLLED_BACK else "ROLLED_BACK",
-        "outcome": outcome.value,
-        "reason": reason,
+        "status": ending.outcome.value.upper(),
+        "outcome": ending.outcome.value,
+        "reason": ending.reason,
+        "traffic": ending.traffic,
         "error_type": state.error.Error if state.error else None,
         "finished_at": now,
-        "active_color": _live_color(rt),
+        "active_color": ending.live_color.value if ending.live_color else None,
     }
-    if outcome is Outcome.REJECTED and approval.get("by"):
+    if state.rollback_error is not None:
+        fields["rollback_error"] = {
+            "type": state.rollback_error.Error,
+            "reason": error_reason(state.rollback_error),
+        }
+    if ending.outcome is Outcome.REJECTED and approval.get("by"):
         # The decision as recorded by the decide handler (the task failure's cause says the same on
         # AWS; moto 5.2 drops that cause, so the record is the one source both agree on).
         fields["reason"] = (
             f"rejected by {approval['by']} via {approval.get('via', '?')}: "
-            f"{approval.get('reason') or 'no reason given'}"
+            f"{approval.get('reason') or 'no reason given'}; {ending.traffic}"
         )
+        ending = Ending(ending.outcome, fields["reason"], ending.traffic, ending.live_color)
     if approval.get("status") == "pending" and approval.get("approval_id"):
         rt.releases.close_approval(str(approval["approval_id"]))  # the token dies with the release
-        fields["approval"] = {**approval, "status": outcome.value}
-    rt.releases.update_record(release_id, fields, step=outcome.value)
-    rt.notifier.notify(
-        Notification(
-            outcome.value,
-            release_id,
-            f"{config.app}/{config.environment} release {release_id} {outcome.value}: {reason}",
+        fields["approval"] = {**approval, "status": ending.outcome.value}
+    if ending.traffic_on_target and context is not None and observed.parameter is not None:
+        # The new colour serves traffic without having finished: keep the rollback armed.
+        fields["scale_down_after"] = arm_rollback_window(
+            rt,
+            release_id=release_id,
+            version=context.version,
+            before=context.active_color,
+            after=context.idle_color,
+            switch_version=observed.parameter.version,
+            now=now,
         )
-    )
-    return FinishResult(release_id=release_id, outcome=outcome, reason=reason)
+    rt.releases.update_record(release_id, fields, step=ending.outcome.value)
+    rt.releases.release_lock(config.app, config.environment, execution_arn)
+    rt.notifier.notify(ending_notification(release_id, ending, rt, context.active_color if context else None))
+    return FinishResult(release_id=release_id, outcome=ending.outcome, reason=ending.reason)

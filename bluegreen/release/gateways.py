@@ -16,6 +16,26 @@ class Confirmation:
     views: list[GatewayView]
     reason: str
 
+    @property
+    def live(self) -> list[GatewayView]:
+        return [v for v in self.views if v.live]
+
+    def lagging(self, target: Color, version: int) -> list[GatewayView]:
+        """Live gateways that do not (yet) serve `target` at `version` or later."""
+        return [v for v in self.live if not serves(v, target, version)]
+
+
+def serves(view: GatewayView, target: Color, version: int) -> bool:
+    return (
+        view.color == target.value
+        and view.parameter_version is not None
+        and view.parameter_version >= version
+    )
+
+
+def describe_views(views: list[GatewayView]) -> str:
+    return ", ".join(f"{v.gateway_id} holds {v.color} v{v.parameter_version}" for v in views)
+
 
 def evaluate_confirmation(
     acks: list[GatewayAck],
@@ -41,11 +61,7 @@ def evaluate_confirmation(
             )
         )
     live_views = [v for v in views if v.live]
-    lagging = [
-        v
-        for v in live_views
-        if v.color != target.value or v.parameter_version is None or v.parameter_version < version
-    ]
+    lagging = [v for v in live_views if not serves(v, target, version)]
     if len(live_views) < min_live:
         return Confirmation(
             False,
@@ -54,6 +70,5 @@ def evaluate_confirmation(
             f"{liveness_seconds}s)",
         )
     if lagging:
-        held = ", ".join(f"{v.gateway_id} holds {v.color} v{v.parameter_version}" for v in lagging)
-        return Confirmation(False, views, f"waiting for {target.value} v{version}: {held}")
+        return Confirmation(False, views, f"waiting for {target.value} v{version}: {describe_views(lagging)}")
     return Confirmation(True, views, f"{len(live_views)} live gateway(s) serve {target.value} v{version}")

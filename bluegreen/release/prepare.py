@@ -4,30 +4,34 @@ from __future__ import annotations
 
 from typing import Any
 
+from bluegreen.adapters.alarms import unhealthy
 from bluegreen.adapters.notify import Notification
-from bluegreen.models import ReleaseContext, Waits
+from bluegreen.errors import AlarmFiringError
+from bluegreen.models import ReleaseContext, Waits, release_id_of
 from bluegreen.release.input import validate_release_input
+from bluegreen.release.records import record_fields
 from bluegreen.release.trigger import resolve_trigger
 from bluegreen.runtime import Runtime
-
-
-def release_id_of(execution_arn: str) -> str:
-    """The execution's name: unique per state machine, readable, and what operators type."""
-    return execution_arn.rsplit(":", 1)[-1]
 
 
 def prepare(raw_input: Any, execution_arn: str, rt: Runtime) -> ReleaseContext:
     config = rt.config
     validated = validate_release_input(raw_input, config)  # before any AWS or Kubernetes call
     release = validated.input
-    release_id = release_id_of(execution_arn)
-    trigger = resolve_trigger(raw_input, release_id, release.triggered_by, rt)  # before the lock
+    trigger = resolve_trigger(raw_input, release_id_of(execution_arn), release.triggered_by, rt)
     active = rt.colors.read()
+    idle = active.color.other()
+    # The alarms the approval, the pre-switch checks and the bake watch: one already firing would
+    # only be noticed after a deploy and the smoke tests, and then hold the release until the
+    # approval times out. Refuse now, naming it.
+    firing = unhealthy(rt.alarms.states(config.watched_alarms(idle)))
+    if firing:
+        raise AlarmFiringError(firing)
+    release_id = release_id_of(execution_arn)
     took_over = rt.releases.acquire_lock(
         config.app, config.environment, execution_arn, release_id, rt.execution_is_running
     )
     rt.releases.supersede_latest(config.app, config.environment, release_id)  # no rollback onto idle now
-    idle = active.color.other()
     context = ReleaseContext(
         release_id=release_id,
         execution_arn=execution_arn,
@@ -55,18 +59,8 @@ def prepare(raw_input: Any, execution_arn: str, rt: Runtime) -> ReleaseContext:
     rt.releases.create_record(
         release_id,
         {
-            "app": config.app,
-            "environment": config.environment,
-            "execution_arn": execution_arn,
-            "status": "RUNNING",
-            "version": release.version,
-            "images": {s.name: s.image for s in validated.services if s.image},
-            "triggered_by": release.triggered_by,
+            **record_fields(context),
             "trigger": trigger.model_dump(mode="json"),
-            "change_ref": release.change_ref,
-            "colors": {"before": active.color.value, "target": idle.value},
-            "parameter_versions": {"before": active.version},
-            "created_at": context.started_at,
             **({"took_over_lock_from": took_over} if took_over else {}),
         },
     )

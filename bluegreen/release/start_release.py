@@ -90,6 +90,8 @@ def start_release(
         trigger_key(name), evidence.model_dump(mode="json"), now + timedelta(days=EVIDENCE_DAYS)
     ):
         raise StartRefusedError(409, [("name", f"release {name} was already started")])
+    if rt.sfn is None:
+        raise StartRefusedError(500, [("configuration", "no Step Functions client for this function")])
     try:
         response = rt.sfn.start_execution(
             stateMachineArn=state_machine_arn, name=name, input=json.dumps(release_input)

@@ -5,17 +5,17 @@ from __future__ import annotations
 from bluegreen.adapters.notify import Notification
 from bluegreen.errors import PreSwitchCheckError
 from bluegreen.models import ReleaseContext, SwitchResult
+from bluegreen.release.drift import colour_moved
 from bluegreen.runtime import Runtime
 
 
 def switch(context: ReleaseContext, rt: Runtime) -> SwitchResult:
     current = rt.colors.read()
-    if current.color == context.idle_color and current.version > context.parameter_version:
-        version = current.version  # a retried Switch whose first write landed: we hold the lock
-    elif current.color != context.active_color or current.version != context.parameter_version:
-        raise PreSwitchCheckError(
-            f"the active colour changed to {current.color.value} v{current.version} during the release"
-        )
+    if current.color == context.idle_color and current.version == context.parameter_version + 1:
+        # A retried Switch whose first write landed (we hold the lock; SSM adds one per write).
+        version = current.version
+    elif (moved := colour_moved(context, current)) is not None:
+        raise PreSwitchCheckError(moved)
     else:
         version = rt.colors.write(context.idle_color)
     now = rt.clock()
@@ -28,7 +28,11 @@ def switch(context: ReleaseContext, rt: Runtime) -> SwitchResult:
     rt.releases.update_record(
         context.release_id,
         {
-            "colors": {"before": context.active_color.value, "after": context.idle_color.value},
+            "colors": {
+                "before": context.active_color.value,
+                "target": context.idle_color.value,
+                "after": context.idle_color.value,
+            },
             "parameter_versions": {"before": context.parameter_version, "switch": version},
         },
         step="switched",

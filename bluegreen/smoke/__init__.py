@@ -1,4 +1,4 @@
-"""Payment smoke tests through the preprod host (issue 4).
+"""Payment smoke tests through the preprod host.
 
 `run_suite` runs a `SmokeSuite` (declared in the app config) against the idle colour and
 returns a `SmokeReport` that is safe to store and to show an approver: secret values and

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from bluegreen.cli.release import EXIT_FAILED, EXIT_SUCCEEDED
+from bluegreen.cli.endings import EXIT_FAILED, EXIT_SUCCEEDED
 from tests.integration.cli_world import CliWorld, cli_world
 from tests.integration.release_world import REPO
 

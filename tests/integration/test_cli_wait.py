@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from bluegreen.cli.release import EXIT_FAILED, EXIT_REJECTED, EXIT_ROLLED_BACK, EXIT_SUCCEEDED
+from bluegreen.cli.endings import EXIT_FAILED, EXIT_REJECTED, EXIT_ROLLED_BACK, EXIT_SUCCEEDED
 from bluegreen.local.fake_kube import RolloutMode
 from tests.integration.cli_world import CliWorld, cli_world
 

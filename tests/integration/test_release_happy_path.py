@@ -35,7 +35,7 @@ def test_release_v2_reaches_green_and_flips_traffic() -> None:
         assert world.lock_holder() is None
         # and the record tells the whole story
         assert record["outcome"] == "succeeded"
-        assert record["colors"] == {"before": "blue", "after": "green"}
+        assert record["colors"] == {"before": "blue", "target": "green", "after": "green"}
         assert record["triggered_by"] == "ci-pipeline"
         assert record["approval"]["status"] == "approved"
         assert record["approval"]["votes"][0]["approver"] == "approver@myapp.com"

@@ -4,6 +4,7 @@ newest first (moto's DynamoDB, in process)."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from typing import Any
 
 import boto3
@@ -12,7 +13,9 @@ from moto import mock_aws
 
 from bluegreen.adapters.release_history import list_records
 from bluegreen.adapters.release_store import ReleaseStore
+from bluegreen.colors import Color
 from bluegreen.local.tables import RELEASES_TABLE_SCHEMA
+from bluegreen.records import LatestRelease
 
 
 @pytest.fixture
@@ -32,7 +35,17 @@ def test_history_lists_one_app_environment_newest_first(table: Any):
         created = f"2026-11-{1 + n // 10:02d}T10:{n % 10:02d}:00+00:00"
         store.create_record(f"prod-{n:02d}", {"app": "myapp", "environment": "prod", "created_at": created})
         store.create_record(f"dev-{n:02d}", {"app": "myapp", "environment": "dev", "created_at": created})
-    store.set_latest("myapp", "prod", {"release_id": "prod-29"})
+    store.set_latest(
+        "myapp",
+        "prod",
+        LatestRelease(
+            release_id="prod-29",
+            color_before=Color.BLUE,
+            color_after=Color.GREEN,
+            switch_parameter_version=2,
+            scale_down_after=datetime(2026, 11, 3, tzinfo=UTC),
+        ),
+    )
     table.put_item(Item={"pk": "LOCK#myapp#prod", "execution_arn": "arn"})
 
     # When the 25 newest are asked for

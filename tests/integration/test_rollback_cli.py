@@ -60,3 +60,27 @@ def test_rollback_from_the_cli_flips_back_and_says_why_when_refused() -> None:
         again = world.run("rollback", "--by", "alice")
         assert again.exit_code == 0, again.output
         assert "already rolled back" in again.output
+
+
+def test_rollback_to_a_colour_from_the_cli() -> None:
+    with cli_world() as world:
+        world.env["BLUEGREEN_ROLLBACK_FUNCTION"] = "bluegreen-AlarmRollback"
+        with world.approver():
+            started = world.run("release", "start", "--version", "v2", "--wait")
+        assert started.exit_code == 0, started.output
+        assert world.active_color() == "green"
+
+        with gateways_following(world):
+            result = world.run(
+                "rollback", "--to", "blue", "--reason", "stuck release", "--by", "alice", "--json"
+            )
+        assert result.exit_code == 0, result.output
+        assert json.loads(result.output)["status"] == "rolled_back"
+        assert world.active_color() == "blue"
+
+        with gateways_following(world):
+            again = world.run("rollback", "--to", "blue", "--by", "alice")
+        assert again.exit_code == 0, again.output
+        assert "already" in again.output
+
+        assert world.run("rollback", "--to", "purple").exit_code != 0  # click refuses: not a colour

@@ -6,9 +6,10 @@ from typing import Any
 
 import pytest
 
-from bluegreen.cli.release import (
+from bluegreen.cli.endings import (
     EXIT_FAILED,
     EXIT_REJECTED,
+    EXIT_ROLLBACK_FAILED,
     EXIT_ROLLED_BACK,
     EXIT_STILL_RUNNING,
     EXIT_SUCCEEDED,
@@ -47,6 +48,16 @@ def releases(record: dict[str, Any]) -> Releases:
             EXIT_ROLLED_BACK,
         ),
         ("FAILED", "FinishNotRecorded", {}, EXIT_FAILED),
+        # ExecutionEnded completed the record from the parameter and the gateways: it baked
+        ("FAILED", "FinishNotRecorded", {"outcome": "succeeded", "reason": "live"}, EXIT_SUCCEEDED),
+        (
+            "FAILED",
+            "ReleaseRollbackFailed",
+            {"outcome": "rollback_failed", "reason": "x"},
+            EXIT_ROLLBACK_FAILED,
+        ),
+        ("FAILED", "FailureNotRecorded", {"outcome": "rollback_failed", "reason": "x"}, EXIT_ROLLBACK_FAILED),
+        ("FAILED", "FailureNotRecorded", {"outcome": "failed", "reason": "x"}, EXIT_FAILED),
         ("ABORTED", None, {"outcome": "aborted", "reason": "stopped"}, EXIT_FAILED),
         ("TIMED_OUT", None, {}, EXIT_FAILED),
         ("FAILED", "Something", {"outcome": "succeeded"}, EXIT_FAILED),  # never 0 unless SUCCEEDED

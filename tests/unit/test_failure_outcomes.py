@@ -5,7 +5,7 @@ import json
 import pytest
 
 from bluegreen.models import CaughtError, Outcome
-from bluegreen.release.failure import classify, error_reason
+from bluegreen.release.failure import cause_outcome, error_reason
 
 
 def lambda_error(name: str, message: str) -> CaughtError:
@@ -13,27 +13,23 @@ def lambda_error(name: str, message: str) -> CaughtError:
 
 
 @pytest.mark.parametrize(
-    ("error", "step", "rolled_back", "outcome"),
+    ("error", "step", "outcome"),
     [
-        ("ReleaseInputError", None, False, Outcome.REFUSED),
-        ("ReleaseLockedError", None, False, Outcome.REFUSED),
-        ("PreSwitchCheckError", None, False, Outcome.REFUSED),
-        ("RolloutFailedError", None, False, Outcome.FAILED),
-        ("SmokeTestsFailedError", None, False, Outcome.FAILED),
-        ("ApprovalRejectedError", "approval", False, Outcome.REJECTED),
-        ("States.Timeout", "approval", False, Outcome.TIMED_OUT),
-        (
-            "States.Timeout",
-            None,
-            False,
-            Outcome.FAILED,
-        ),  # a timeout elsewhere is a failure, not "nobody approved"
-        ("AlarmDuringBakeError", None, True, Outcome.ROLLED_BACK),
-        ("GatewaysNotConfirmedError", None, True, Outcome.FAILED),
+        ("ReleaseInputError", None, Outcome.REFUSED),
+        ("ReleaseLockedError", None, Outcome.REFUSED),
+        ("AlarmFiringError", None, Outcome.REFUSED),
+        ("PreSwitchCheckError", None, Outcome.REFUSED),
+        ("RolloutFailedError", None, Outcome.FAILED),
+        ("SmokeTestsFailedError", None, Outcome.FAILED),
+        ("ApprovalRejectedError", "approval", Outcome.REJECTED),
+        ("States.Timeout", "approval", Outcome.TIMED_OUT),
+        ("States.Timeout", None, Outcome.FAILED),  # a timeout elsewhere is a failure, not "nobody approved"
+        ("AlarmDuringBakeError", None, Outcome.ROLLED_BACK),
+        ("GatewaysNotConfirmedError", None, Outcome.FAILED),
     ],
 )
-def test_outcome_of_each_ending(error: str, step: str | None, rolled_back: bool, outcome: Outcome) -> None:
-    assert classify(CaughtError(Error=error), step, rolled_back) is outcome
+def test_what_the_path_says_of_each_ending(error: str, step: str | None, outcome: Outcome) -> None:
+    assert cause_outcome(CaughtError(Error=error), step) is outcome
 
 
 def test_reason_is_the_lambda_error_message() -> None:

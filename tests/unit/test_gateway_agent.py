@@ -406,3 +406,29 @@ def test_dns_trouble_is_acknowledged_but_never_slows_the_polls():
     assert acks.last.error is not None
     assert "cannot resolve the blue upstream blue-alb" in acks.last.error
     assert acks.last.color == "blue"
+
+
+def test_an_ack_outage_never_slows_the_next_switch():
+    # Given a gateway serving blue whose acknowledgement table then fails on every write
+    agent, source, applier, acks, _ = make_agent()
+    agent.start()
+    agent.poll_once()
+    acks.fail = AckWriteError("acknowledgement table acks unreachable: ProvisionedThroughputExceeded")
+
+    # When it keeps polling through the outage
+    delays = [agent.poll_once().delay for _ in range(5)]
+
+    # Then every next poll is still one poll interval away (no backoff), and a switch made during the
+    # outage is served at the very next poll
+    assert max(delays) <= SETTINGS.poll_seconds
+    assert agent.failures == 0
+    source.result = ParameterReading("green", 2)
+    agent.poll_once()
+    assert applier.served is Color.GREEN
+    # and the first heartbeat after the table returns says what happened
+    acks.fail = None
+    result = agent.poll_once()
+    assert result.delay <= SETTINGS.poll_seconds
+    assert acks.last.color == "green"
+    assert acks.last.error is not None
+    assert "(6 failed writes)" in acks.last.error

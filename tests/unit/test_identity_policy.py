@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Any
 
 import pytest
 
@@ -213,7 +214,7 @@ class Described:
     def __init__(self, **answer: object) -> None:
         self.answer = answer
 
-    def describe_execution(self, executionArn: str) -> dict[str, object]:
+    def describe(self, execution_arn: str) -> dict[str, Any]:
         return dict(self.answer)
 
 
@@ -231,7 +232,7 @@ def test_the_console_is_proven_by_the_execution_step_functions_describes() -> No
         status="RUNNING",
         input='{"release_id": "r1", "decision": "reject", "reason": "x"}',
     )
-    assert prove_console(event, CONFIG, genuine, function).door is Door.CONSOLE
+    assert prove_console(event, CONFIG, genuine.describe, function).door is Door.CONSOLE
     for wrong in (
         Described(
             stateMachineArn=machine, status="RUNNING", input='{"release_id": "r1", "decision": "approve"}'
@@ -244,4 +245,4 @@ def test_the_console_is_proven_by_the_execution_step_functions_describes() -> No
         ),
     ):
         with pytest.raises(ApprovalDecisionError, match="not a decision-workflow execution"):
-            prove_console(event, CONFIG, wrong, function)
+            prove_console(event, CONFIG, wrong.describe, function)

@@ -1,0 +1,161 @@
+"""What the releases table stores, as typed models: one place for the shapes every step, the CLI and
+Slack read and write.
+
+- `ReleaseRecord` (`RELEASE#<id>`): who, what, colours, steps, approval, outcome. Read as a model;
+  written by `ReleaseStore` methods that take typed values.
+- `LatestRelease` (`LATEST#<app>#<env>`): the last release that put traffic on its colour, which the
+  rollback after the workflow undoes and the scale-down retires; `window_phase` says where it is.
+- `Outcome` (bluegreen/models.py) is how a release ended; it carries its exit code and Fail state.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from bluegreen.colors import Color
+from bluegreen.models import Outcome
+
+__all__ = [
+    "ApprovalState",
+    "LatestRelease",
+    "Outcome",
+    "ReleaseRecord",
+    "WindowPhase",
+    "window_phase",
+]
+
+
+class Stored(BaseModel):
+    """A stored item: unknown attributes are kept (older and newer writers), types are checked."""
+
+    model_config = ConfigDict(extra="allow", frozen=True)
+
+
+class ReleaseColors(Stored):
+    before: Color | None = None
+    target: Color | None = None
+    after: Color | None = None
+
+
+class ParameterVersions(Stored):
+    before: int | None = None
+    switch: int | None = None
+
+
+class ApprovalState(Stored):
+    """`approval` in the record: where the release's approval stands."""
+
+    status: str | None = None  # pending | approved | rejected | timed_out | aborted | ...
+    approval_id: str | None = None
+    requested_at: datetime | None = None
+    decided_at: datetime | None = None
+    by: str | None = None
+    via: str | None = None
+    reason: str | None = None
+    votes: list[dict[str, Any]] = Field(default_factory=list)
+
+    @property
+    def pending(self) -> bool:
+        return self.status == "pending" and bool(self.approval_id)
+
+
+class ReleaseRecord(Stored):
+    release_id: str
+    app: str | None = None
+    environment: str | None = None
+    execution_arn: str | None = None
+    status: str | None = None
+    version: str | None = None
+    images: dict[str, str] = Field(default_factory=dict)
+    triggered_by: str | None = None
+    change_ref: str | None = None
+    colors: ReleaseColors = Field(default_factory=ReleaseColors)
+    parameter_versions: ParameterVersions = Field(default_factory=ParameterVersions)
+    created_at: datetime | None = None
+    steps: dict[str, datetime] = Field(default_factory=dict)
+    approval: ApprovalState | None = None
+    outcome: Outcome | None = None
+    reason: str | None = None
+    traffic: str | None = None
+    active_color: Color | None = None
+    finished_at: datetime | None = None
+    scale_down_after: datetime | None = None
+
+    @property
+    def target(self) -> Color | None:
+        return self.colors.target or self.colors.after
+
+    @classmethod
+    def from_item(cls, item: dict[str, Any]) -> ReleaseRecord:
+        return cls.model_validate(item)
+
+
+class LatestRelease(Stored):
+    """The pointer at the last release that put traffic on its colour (`LATEST#<app>#<env>`)."""
+
+    release_id: str
+    version: str | None = None
+    color_before: Color
+    color_after: Color
+    switch_parameter_version: int
+    finished_at: datetime | None = None
+    scale_down_after: datetime
+    rolled_back_at: datetime | None = None
+    scaled_down_at: datetime | None = None
+    superseded_by: str | None = None
+
+
+class WindowPhase(StrEnum):
+    """Where the latest release's rollback window stands (a pure function of the pointer and now)."""
+
+    OPEN = "open"
+    """Rollback armed: an alarm or a person may put traffic back; the old colour stays up."""
+    EXPIRED = "expired"
+    """The window passed: no rollback; the old colour is due to be scaled down."""
+    SCALED_DOWN = "scaled_down"
+    ROLLED_BACK = "rolled_back"
+    SUPERSEDED = "superseded"
+    """A newer release started: it redeploys the old colour, so neither rollback nor scale-down."""
+
+    @property
+    def armed(self) -> bool:
+        return self is WindowPhase.OPEN
+
+
+REASON_OPEN = "the rollback window of release {release} is open until {closes}: {old} stays up"
+REASON_EXPIRED = (
+    "the rollback window of release {release} closed at {closes}; {old} is being scaled down: "
+    "release the previous version instead"
+)
+REASON_SCALED_DOWN = (
+    "the rollback window of release {release} closed: {old} was scaled down at {at}; "
+    "release the previous version instead"
+)
+REASON_ROLLED_BACK = "release {release} was already rolled back to {old} at {at}"
+REASON_SUPERSEDED = "release {newer} started after release {release} and redeploys {old}"
+
+
+def window_phase(latest: LatestRelease, now: datetime) -> tuple[WindowPhase, str]:
+    """(phase, reason a person can read). Order matters: what happened beats what the clock says."""
+    names = {
+        "release": latest.release_id,
+        "old": latest.color_before.value,
+        "closes": latest.scale_down_after.isoformat(),
+    }
+    if latest.rolled_back_at is not None:
+        return WindowPhase.ROLLED_BACK, REASON_ROLLED_BACK.format(
+            **names, at=latest.rolled_back_at.isoformat()
+        )
+    if latest.superseded_by:
+        return WindowPhase.SUPERSEDED, REASON_SUPERSEDED.format(**names, newer=latest.superseded_by)
+    if latest.scaled_down_at is not None:
+        return WindowPhase.SCALED_DOWN, REASON_SCALED_DOWN.format(
+            **names, at=latest.scaled_down_at.isoformat()
+        )
+    if now >= latest.scale_down_after:
+        return WindowPhase.EXPIRED, REASON_EXPIRED.format(**names)
+    return WindowPhase.OPEN, REASON_OPEN.format(**names)
