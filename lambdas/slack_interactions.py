@@ -8,6 +8,7 @@ Neither the request body nor the headers are logged.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -28,7 +29,7 @@ runtime = RuntimeHolder()
 _verifier: SignatureVerifier | None = None
 
 
-def replay_guard(rt: Runtime) -> Any:
+def replay_guard(rt: Runtime) -> Callable[[str, int], bool]:
     """A signature is accepted once: a conditional write that expires after the replay window."""
 
     def seen_once(signature: str, timestamp: int) -> bool:

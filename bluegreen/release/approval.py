@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import secrets
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -190,7 +191,7 @@ def _update_message(release_id: str, text: str, final: bool, rt: Runtime) -> Non
     rt.slack.update_approval_message(ref, request, text, final=final)
 
 
-def _group_members(rt: Runtime) -> Any:
+def _group_members(rt: Runtime) -> Callable[[str], set[str]]:
     def members(group: str) -> set[str]:
         return rt.slack.usergroup_members(group) if rt.slack is not None else set()
 
