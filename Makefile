@@ -13,8 +13,9 @@ export JSII_SILENCE_WARNING_UNTESTED_NODE_VERSION := 1
 .DEFAULT_GOAL := help
 
 help:
-	@echo "make demo     - the full local rehearsal: release myapp v2 through real nginx gateways, then an alarm"
-	@echo "                rolls it back (moto + fake cluster + local pods; demo-quick: the workflow alone)"
+	@echo "make demo     - the full local rehearsal of CONFIG's app: release v2 through real nginx gateways, its"
+	@echo "                smoke suite through preprod, approval, switch, then an alarm rolls it back"
+	@echo "                (moto + fake cluster + local pods; demo-quick: the workflow alone; CONFIG=$(CONFIG))"
 	@echo "make test     - lint, type-check and every test"
 	@echo "make lint     - ruff and mypy"
 	@echo "make synth    - synthesize the CDK app offline (CONFIG=$(CONFIG))"
@@ -44,7 +45,7 @@ unit: $(STAMP)
 	$(PY) -m pytest -p no:cacheprovider tests/unit $(PYTEST_ARGS)
 
 demo: $(STAMP)
-	bash scripts/install_system_deps.sh && $(PY) -m bluegreen.local.rehearsal $(DEMO_ARGS)
+	bash scripts/install_system_deps.sh && $(PY) -m bluegreen.local.rehearsal --config $(CONFIG) $(DEMO_ARGS)
 
 clean:
 	rm -rf build cdk.out .make .mypy_cache .ruff_cache .pytest_cache

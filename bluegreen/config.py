@@ -213,9 +213,15 @@ class PaymentMetricConfig(StrictModel):
     """The payment-failure metric the services publish, one series per colour."""
 
     name: str = Field(default="PaymentFailures", min_length=1, max_length=255)
-    namespace: str = Field(default="myapp/payments", min_length=1, max_length=255)
+    namespace: str | None = Field(
+        default=None, min_length=1, max_length=255, description="CloudWatch namespace; `<app>/payments`"
+    )
     color_dimension: str = Field(default="Color", min_length=1, max_length=255)
     threshold: Annotated[float, Field(gt=0)] = Field(default=5, description="Failures per period")
+
+    def namespace_for(self, app: str) -> str:
+        """The namespace the app's payment service publishes the metric in."""
+        return self.namespace or f"{app}/payments"
 
 
 class AlarmsConfig(StrictModel):

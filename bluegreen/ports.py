@@ -14,7 +14,7 @@ from typing import Any, Protocol
 from bluegreen.adapters.active_color import ActiveColor
 from bluegreen.adapters.gateway_acks import GatewayAck
 from bluegreen.colors import Color
-from bluegreen.records import LatestRelease
+from bluegreen.records import LatestRelease, RecordedEnding, ReleaseRecord
 
 
 class ColourParameter(Protocol):
@@ -57,6 +57,10 @@ class ReleaseRepository(Protocol):
     def update_record(self, release_id: str, fields: dict[str, Any], step: str | None = None) -> None: ...
 
     def get_record(self, release_id: str) -> dict[str, Any] | None: ...
+
+    def get(self, release_id: str) -> ReleaseRecord | None: ...
+
+    def record_ending(self, release_id: str, ending: RecordedEnding, step: str | None = None) -> None: ...
 
     def set_latest(self, app: str, environment: str, latest: LatestRelease) -> None: ...
 

@@ -23,6 +23,7 @@ __all__ = [
     "ApprovalState",
     "LatestRelease",
     "Outcome",
+    "RecordedEnding",
     "ReleaseRecord",
     "WindowPhase",
     "window_phase",
@@ -92,6 +93,27 @@ class ReleaseRecord(Stored):
     @classmethod
     def from_item(cls, item: dict[str, Any]) -> ReleaseRecord:
         return cls.model_validate(item)
+
+
+class RecordedEnding(Stored):
+    """What every ending writes into the record (Finish, RecordFailure, ExecutionEnded, the
+    rollbacks after the workflow): the outcome, why, and where traffic is."""
+
+    outcome: Outcome
+    status: str
+    reason: str
+    finished_at: datetime
+    traffic: str | None = None
+    active_color: Color | None = None
+    error_type: str | None = None
+    rollback_error: dict[str, Any] | None = None
+    scale_down_after: datetime | None = None
+    approval: dict[str, Any] | None = None
+    lock_released_by: str | None = None
+
+    def fields(self) -> dict[str, Any]:
+        """The attributes to set (None leaves an attribute as it is)."""
+        return self.model_dump(mode="json", exclude_none=True)
 
 
 class LatestRelease(Stored):

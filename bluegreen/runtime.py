@@ -41,6 +41,7 @@ from bluegreen.ports import (
 
 if TYPE_CHECKING:
     from bluegreen.smoke import SecretsProvider
+    from bluegreen.smoke.runner import ClientFactory
 
 
 class LambdaSettings(BaseModel):
@@ -93,6 +94,8 @@ class Runtime:
     notifier: Notifier = field(default_factory=LogNotifier)
     clock: Clock = utc_now
     secrets: SecretsProvider | None = None
+    smoke_clients: ClientFactory | None = None
+    """How the smoke suite makes its HTTP clients; None: httpx.Client (DNS, the network)."""
     slack: SlackNotifier | None = None
     """Set when config.approvals names a Slack channel and bot token secret (then also `notifier`)."""
     executions: Executions | None = None

@@ -4,5 +4,5 @@
 BENCH_ROLLBACK_ARGS ?= --runs 10 --record docs/benchmarks.md
 
 bench-rollback: $(STAMP) $(SYSTEM_STAMP)
-	$(PY) scripts/bench_rollback.py $(BENCH_ROLLBACK_ARGS)
+	$(PY) scripts/bench_rollback.py --config $(CONFIG) $(BENCH_ROLLBACK_ARGS)
 bench: bench-rollback

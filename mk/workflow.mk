@@ -2,7 +2,7 @@
 .PHONY: bench-workflow asl
 
 bench-workflow: $(STAMP)
-	PYTHONPATH=. $(PY) scripts/bench_workflow.py --releases 5
+	PYTHONPATH=. $(PY) scripts/bench_workflow.py --config $(CONFIG) --releases 5
 
 asl: $(STAMP)
 	$(PY) scripts/gen_asl.py

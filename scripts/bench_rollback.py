@@ -54,6 +54,7 @@ from bluegreen.gateway.harness import (  # noqa: E402
 from bluegreen.local.bench_record import record_section  # noqa: E402
 from bluegreen.local.cluster import seed_cluster  # noqa: E402
 from bluegreen.local.fake_kube import FakeKubeServer  # noqa: E402
+from bluegreen.local.rehearsed_app import EXAMPLE_CONFIG  # noqa: E402
 from bluegreen.local.rollback_rig import (  # noqa: E402
     REGION,
     alarm_event,
@@ -65,9 +66,7 @@ from bluegreen.local.rollback_rig import (  # noqa: E402
 )
 from bluegreen.local.workflow import FakeContext  # noqa: E402
 
-LIVE_HOST = "myapp.com"
-SECTION = "## Rollback (issue 6)"
-ALARM = "myapp-prod-payment-failures"
+SECTION = "## Rollback"
 GATEWAY_ID = "bench-rollback"
 MOTO_CREDENTIALS = {"AWS_ACCESS_KEY_ID": "bench", "AWS_SECRET_ACCESS_KEY": "bench"}
 
@@ -81,7 +80,7 @@ class Run:
     confirmed: bool
 
 
-def _probe_until_blue(port: int, started: float, settle: float, timeout: float) -> float:
+def _probe_until_blue(port: int, host: str, started: float, settle: float, timeout: float) -> float:
     """Request the live host back to back; the start time of the first response after which every
     response (for `settle` seconds) is blue, relative to `started`."""
     first_blue: float | None = None
@@ -89,7 +88,7 @@ def _probe_until_blue(port: int, started: float, settle: float, timeout: float) 
     while time.perf_counter() < deadline:
         at = time.perf_counter()
         try:
-            color = get(port, LIVE_HOST, timeout=1.0).color
+            color = get(port, host, timeout=1.0).color
         except OSError:
             color = None
         if color == "blue":
@@ -138,14 +137,22 @@ def run_bench(args: argparse.Namespace, nginx: str, root: Path) -> list[Run]:
             BillingMode="PAY_PER_REQUEST",
         )
         create_releases_table(moto_url, releases)
-        cloudwatch = create_alarm(moto_url, ALARM)
+        base = load_config(args.config)
+        live_host = base.domains.live
+        # An alarm that guards green, the colour live when it fires (the app's own, by its config).
+        guarding = base.alarms.rollback_alarm_names(base.app, base.environment, Color.GREEN)
+        if not guarding:
+            raise SystemExit(f"{args.config}: no alarm guards a release (alarms in the config)")
+        alarm = guarding[0]
+        cloudwatch = create_alarm(moto_url, alarm)
         config = rig_config(
-            load_config(REPO / "config" / "myapp.yaml"),
+            base,
             parameter_name=parameter,
             gateway_ids=[GATEWAY_ID],
+            min_live=1,  # the bench runs one gateway, whatever the app runs
             liveness_seconds=max(10, int(args.poll_seconds * 5)),
         )
-        seed_cluster(kube, config)
+        seed_cluster(kube, config, active=Color.BLUE)  # the parameter starts on blue
         rt = rig_runtime(
             config,
             endpoint_url=moto_url,
@@ -170,6 +177,7 @@ def run_bench(args: argparse.Namespace, nginx: str, root: Path) -> list[Run]:
             gateway_id=GATEWAY_ID,
         )
         agent_config["log_level"] = "WARNING"
+        agent_config["domains"] = {"live": base.domains.live, "preprod": base.domains.preprod}
         config_path = layout.root / "gateway.yaml"
         config_path.write_text(yaml.safe_dump(agent_config), encoding="utf-8")
         env = dict(os.environ, AWS_DEFAULT_REGION=REGION, **MOTO_CREDENTIALS)
@@ -179,7 +187,7 @@ def run_bench(args: argparse.Namespace, nginx: str, root: Path) -> list[Run]:
         gateway_nginx.start(ready_port=layout.listen_port)
         agent = subprocess.Popen([*command, "run"], env=env, stderr=subprocess.DEVNULL)
         port = layout.listen_port
-        wait_until(lambda: get(port, LIVE_HOST).color == "blue", timeout=30, what="blue live")
+        wait_until(lambda: get(port, live_host).color == "blue", timeout=30, what="blue live")
 
         rng = random.Random(args.seed)  # noqa: S311 - jitter, not secrets
         runs: list[Run] = []
@@ -188,7 +196,7 @@ def run_bench(args: argparse.Namespace, nginx: str, root: Path) -> list[Run]:
             version = int(
                 ssm.put_parameter(Name=parameter, Value="green", Type="String", Overwrite=True)["Version"]
             )
-            wait_until(lambda: get(port, LIVE_HOST).color == "green", timeout=30, what="green live")
+            wait_until(lambda: get(port, live_host).color == "green", timeout=30, what="green live")
             wait_until(
                 lambda v=version: any(
                     a.parameter_version == v
@@ -197,7 +205,7 @@ def run_bench(args: argparse.Namespace, nginx: str, root: Path) -> list[Run]:
                 timeout=30,
                 what="the agent's acknowledgement",
             )
-            cloudwatch.set_alarm_state(AlarmName=ALARM, StateValue="OK", StateReason="bench reset")
+            cloudwatch.set_alarm_state(AlarmName=alarm, StateValue="OK", StateReason="bench reset")
             arm_finished_release(rt, f"bench-{suffix}-{index}", Color.BLUE)
             time.sleep(rng.uniform(0, args.poll_seconds))  # land anywhere in the poll cycle
 
@@ -205,9 +213,9 @@ def run_bench(args: argparse.Namespace, nginx: str, root: Path) -> list[Run]:
             result: dict[str, Any] = {}
             started, started_wall = time.perf_counter(), datetime.now(UTC)
             cloudwatch.set_alarm_state(
-                AlarmName=ALARM, StateValue="ALARM", StateReason="bench: payment failures"
+                AlarmName=alarm, StateValue="ALARM", StateReason="bench: payment failures"
             )
-            event = alarm_event(cloudwatch, ALARM)
+            event = alarm_event(cloudwatch, alarm)
 
             def handle(event: dict[str, Any] = event, result: dict[str, Any] = result) -> None:
                 context: Any = FakeContext("AlarmRollback")
@@ -216,7 +224,9 @@ def run_bench(args: argparse.Namespace, nginx: str, root: Path) -> list[Run]:
 
             thread = threading.Thread(target=handle)
             thread.start()
-            to_old = _probe_until_blue(port, started, settle=args.settle_seconds, timeout=args.run_timeout)
+            to_old = _probe_until_blue(
+                port, live_host, started, settle=args.settle_seconds, timeout=args.run_timeout
+            )
             thread.join(timeout=args.run_timeout)
             rollback = (rt.releases.get_record(f"bench-{suffix}-{index}") or {}).get("rollback") or {}
             flipped_at = datetime.fromisoformat(str(rollback.get("at", started_wall.isoformat())))
@@ -295,6 +305,9 @@ def record(path: Path, report: str) -> None:
 def main() -> int:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--runs", type=int, default=10)
+    parser.add_argument(
+        "--config", type=Path, default=EXAMPLE_CONFIG, help="the app config (make: CONFIG=...)"
+    )
     parser.add_argument("--poll-seconds", type=float, default=2.0)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--settle-seconds", type=float, default=0.3, help="blue for this long = 100%%")

@@ -17,24 +17,24 @@ from pathlib import Path
 from typing import Any
 
 from bluegreen.adapters.kube import StaticApiClientFactory
-from bluegreen.config import AppConfig, load_config
+from bluegreen.config import AppConfig
 from bluegreen.local.cluster import seed_cluster
 from bluegreen.local.fake_kube import FakeKubeServer, RolloutMode
 from bluegreen.local.preprod import FakePreprod
+from bluegreen.local.rehearsed_app import EXAMPLE_CONFIG, RehearsedApp
 from bluegreen.local.workflow import LocalWorkflow
 
-ROOT = Path(__file__).resolve().parent.parent
-APPROVER = "arn:aws:sts::123456789012:assumed-role/release-approver/approver@myapp.com"
 
-
-def config_with(services: int, preprod_url: str) -> AppConfig:
-    data = load_config(ROOT / "config" / "myapp.yaml").model_dump(mode="json", exclude_none=True)
+def config_with(base_config: AppConfig, services: int, preprod_url: str) -> AppConfig:
+    """The app with `services` services (its own, then more in its registry), health checks only."""
+    data = base_config.model_dump(mode="json", exclude_none=True)
     data["smoke"] = {"base_url": preprod_url}
     base = data["services"]
+    registry = base[0]["repository"].rsplit("/", 1)[0]
     extra = [
         {
             "name": f"svc-{i:02d}",
-            "repository": f"123456789012.dkr.ecr.eu-west-1.amazonaws.com/myapp/svc-{i:02d}",
+            "repository": f"{registry}/svc-{i:02d}",
             "health_path": f"/svc-{i:02d}/health",
         }
         for i in range(1, services - len(base) + 1)
@@ -54,9 +54,10 @@ def orchestration_seconds(history: list[dict[str, Any]]) -> float:
     return float(((end - start) - (decided - submitted)).total_seconds())
 
 
-def run(services: int, releases: int) -> dict[str, float]:
+def run(app: RehearsedApp, services: int, releases: int) -> dict[str, float]:
+    approvers = app.approvers()
     with FakePreprod() as preprod, FakeKubeServer() as kube:
-        config = config_with(services, preprod.url)
+        config = config_with(app.config, services, preprod.url)
         seed_cluster(kube, config)
         kube.store.default_mode = RolloutMode.COMPLETE
         with LocalWorkflow(config, StaticApiClientFactory(kube.client_configuration())) as workflow:
@@ -70,7 +71,8 @@ def run(services: int, releases: int) -> dict[str, float]:
                 arn = workflow.start({"version": f"v{n + 2}", "triggered_by": "bench"})
                 release_id = arn.rsplit(":", 1)[-1]
                 workflow.wait_for_approval_request(release_id)
-                workflow.decide(release_id, "approve", APPROVER)
+                for approver in approvers:
+                    workflow.decide(release_id, "approve", approver)
                 end = workflow.wait_for_end(arn)
                 elapsed = time.perf_counter() - started
                 assert end["status"] == "SUCCEEDED", end
@@ -102,7 +104,11 @@ def main() -> None:
     parser.add_argument(
         "--releases", type=int, default=5, help="measured releases per size (after one warm-up)"
     )
+    parser.add_argument(
+        "--config", type=Path, default=EXAMPLE_CONFIG, help="the app config (make: CONFIG=...)"
+    )
     args = parser.parse_args()
+    app = RehearsedApp.load(args.config)
     print(
         "orchestration = execution start to end in its history, less the approver's time (waits are virtual)"
     )
@@ -112,13 +118,13 @@ def main() -> None:
         f" {'in handlers p50 (s)':>19}   goal: <= 60, <= 2 s"
     )
     for size in (3, 12):
-        r = run(size, args.releases)
+        r = run(app, size, args.releases)
         print(
             f"{r['services']:>8} {r['transitions']:>11.0f} "
             f"{r['orchestration_p50']:>18.2f} / {r['orchestration_max']:>5.2f}"
             f" {r['wall_p50']:>12.2f} {r['handlers_p50']:>19.2f}"
         )
-    print(f"(bake of config/myapp.yaml: {r['bake_checks']:.0f} alarm checks; each adds 3 transitions)")
+    print(f"(bake of {args.config}: {r['bake_checks']:.0f} alarm checks; each adds 3 transitions)")
 
 
 if __name__ == "__main__":

@@ -1,12 +1,16 @@
 """Build the one Lambda asset, build/lambda/, without Docker.
 
-    .venv/bin/python scripts/build_lambda_asset.py [--config config/myapp.yaml] [--out build/lambda]
+    .venv/bin/python scripts/build_lambda_asset.py --config config/<app>.yaml [--out build/lambda]
 
 Third-party packages come from PyPI as cp312 manylinux x86_64 wheels (`pip --target --platform`),
 matching the python3.12 x86_64 runtime in stacks/lambda_defaults.py. They are reinstalled only
 when the dependency list (pyproject's dependencies and `release` extra) or the pip options change: a hash
 of both is kept next to the asset, so a second run only refreshes our own code (bluegreen/,
-lambdas/, config/), which takes well under a second.
+lambdas/) and the config, which takes well under a second.
+
+The asset carries the chosen app config alone, as config/<file name> (what the functions'
+BLUEGREEN_CONFIG names): another app's approvers, Slack channel and secret names have no business
+inside this app's functions.
 
 boto3 is installed into the asset although the runtime has one: the runtime's copy changes
 when AWS updates it, and a release orchestrator should run the SDK its tests ran.
@@ -76,7 +80,7 @@ def install_dependencies(requirements: Sequence[str], out: Path) -> None:
 
 
 def copy_first_party(out: Path, configs: Sequence[Path]) -> None:
-    """Replace our own code and the config files; third-party packages are left alone."""
+    """Replace our own code and the config; third-party packages are left alone."""
     for package in FIRST_PARTY:
         target = out / package
         if target.exists():
@@ -85,9 +89,23 @@ def copy_first_party(out: Path, configs: Sequence[Path]) -> None:
     config_dir = out / "config"
     if config_dir.exists():
         shutil.rmtree(config_dir)
-    shutil.copytree(ROOT / "config", config_dir, ignore=IGNORED)
+    config_dir.mkdir()
     for config in configs:
         shutil.copyfile(config, config_dir / config.name)
+
+
+def config_problem(configs: Sequence[Path]) -> str | None:
+    """Why `configs` cannot be bundled, or None."""
+    if not configs:
+        return "name the app config to bundle: --config config/<app>.yaml"
+    missing = [str(config) for config in configs if not config.is_file()]
+    if missing:
+        return f"config file(s) not found: {', '.join(missing)}"
+    names = [config.name for config in configs]
+    clashes = sorted({name for name in names if names.count(name) > 1})
+    if clashes:
+        return f"two configs would both be config/{clashes[0]} in the asset"
+    return None
 
 
 def build(out: Path, configs: Sequence[Path], *, force: bool = False) -> bool:
@@ -112,14 +130,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         type=Path,
         action="append",
         default=[],
-        help="an app config to bundle as config/<name> (files under config/ are always bundled)",
+        help="the app config to bundle as config/<file name> (the only config in the asset)",
     )
     parser.add_argument("--force", action="store_true", help="reinstall dependencies even if unchanged")
     args = parser.parse_args(argv)
     configs: list[Path] = args.config
-    missing = [str(config) for config in configs if not config.is_file()]
-    if missing:
-        print(f"config file(s) not found: {', '.join(missing)}", file=sys.stderr)
+    problem = config_problem(configs)
+    if problem:
+        print(problem, file=sys.stderr)
         return 1
     reinstalled = build(args.out, configs, force=args.force)
     print(

@@ -111,7 +111,7 @@ class ReleaseStack(Stack):
             parameter=self.parameter,
             acks_table=self.tables.acks,
         )
-        # Rollback after the workflow (issue 6): release-health alarms per colour, alarm -> rollback,
+        # Rollback after the workflow: release-health alarms per colour, alarm -> rollback,
         # and the old colour scaled down only when the rollback window closes.
         self.release_alarms = ReleaseAlarms(self, "ReleaseAlarms", config=config)
         self.rollback = RollbackEvents(

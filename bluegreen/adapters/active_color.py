@@ -26,7 +26,7 @@ class ActiveColorStore:
         self._ssm = ssm_client
 
     def read(self) -> ActiveColor:
-        """The colour myapp.com serves now and the parameter version that says so."""
+        """The colour the live domain serves now and the parameter version that says so."""
         try:
             parameter = self._ssm.get_parameter(Name=self.parameter_name)["Parameter"]
         except ClientError as exc:

@@ -5,20 +5,33 @@ One DynamoDB table, partition key `pk`:
   LOCK#<app>#<environment>  the lock: a conditional-write item holding the execution ARN
   APPROVAL#<approval id>    a pending approval: opaque id -> task token, with a TTL (`expires_at`)
   LATEST#<app>#<environment> the last finished release: what a rollback after the workflow undoes
+  TRIGGER#<release id>, SLACKREQ#<signature>  single-use items with a TTL (put_once): who started a
+                            release (StartRelease's evidence), a Slack request already accepted
 """
 
 from __future__ import annotations
 
-import json
-import uuid
 from collections.abc import Callable
 from datetime import datetime
-from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from boto3.dynamodb.conditions import Key
 from botocore.exceptions import ClientError
 
+from bluegreen.adapters.release_items import (
+    HISTORY_INDEX,
+    HISTORY_KEY,
+    HISTORY_SORT_KEY,
+    PSEUDO_HOLDER_LIFETIME_SECONDS,
+    PSEUDO_HOLDER_PREFIX,
+    from_item_value,
+    history_key,
+    is_conditional_failure,
+    pseudo_holder,
+    pseudo_holder_alive,
+    put_item_once,
+    to_item_value,
+)
 from bluegreen.clock import Clock, iso, utc_now
 from bluegreen.errors import (
     ApprovalDecisionError,
@@ -26,73 +39,27 @@ from bluegreen.errors import (
     ReleaseLockedError,
     ReleaseRecordMissingError,
 )
-from bluegreen.records import LatestRelease
+from bluegreen.records import LatestRelease, RecordedEnding, ReleaseRecord
 
-# The releases table's `History` index (stacks/constructs/storage.py): every release record carries
-# history_key = "<app>#<environment>"; with `created_at` (ISO-8601 UTC) it lists releases newest first.
-HISTORY_INDEX = "History"
-HISTORY_KEY = "history_key"
-HISTORY_SORT_KEY = "created_at"
-
-
-def history_key(app: str, environment: str) -> str:
-    return f"{app}#{environment}"
-
-
-def to_item_value(value: Any) -> Any:
-    """JSON-shaped data as DynamoDB accepts it (floats become Decimals, datetimes ISO strings)."""
-    return json.loads(json.dumps(value, default=_default), parse_float=Decimal)
-
-
-def from_item_value(value: Any) -> Any:
-    """DynamoDB's Decimals back to ints and floats."""
-    if isinstance(value, Decimal):
-        return int(value) if value == value.to_integral_value() else float(value)
-    if isinstance(value, dict):
-        return {k: from_item_value(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [from_item_value(v) for v in value]
-    return value
-
-
-def _default(value: Any) -> Any:
-    if isinstance(value, datetime):
-        return iso(value)
-    if hasattr(value, "model_dump"):
-        return value.model_dump(mode="json")
-    raise TypeError(f"cannot store {type(value).__name__}")
-
+__all__ = [
+    "HISTORY_INDEX",
+    "HISTORY_KEY",
+    "HISTORY_SORT_KEY",
+    "PSEUDO_HOLDER_LIFETIME_SECONDS",
+    "PSEUDO_HOLDER_PREFIX",
+    "ReleaseStore",
+    "from_item_value",
+    "history_key",
+    "pseudo_holder",
+    "pseudo_holder_alive",
+    "to_item_value",
+]
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb.service_resource import Table
 
 RECORD_WRITE_ATTEMPTS = 3
 """Conditional record updates retried this often before giving up with a clear error."""
-
-PSEUDO_HOLDER_PREFIX = "bluegreen:"
-PSEUDO_HOLDER_LIFETIME_SECONDS = 300
-"""Longer than any function that takes the lock outside an execution (rollback, scale-down) runs."""
-
-
-def pseudo_holder(purpose: str, release_id: str, now: datetime) -> str:
-    """A lock holder that is not an execution ARN, unique per call (the lock is re-entrant for the
-    same holder): `bluegreen:<purpose>:<release id>:<random>:<epoch seconds>`."""
-    return f"{PSEUDO_HOLDER_PREFIX}{purpose}:{release_id}:{uuid.uuid4().hex[:12]}:{int(now.timestamp())}"
-
-
-def pseudo_holder_alive(holder: str, now: datetime) -> bool | None:
-    """None for an execution ARN; else whether that pseudo holder may still be working."""
-    if not holder.startswith(PSEUDO_HOLDER_PREFIX):
-        return None
-    try:
-        taken = int(holder.rsplit(":", 1)[-1])
-    except ValueError:
-        return False
-    return now.timestamp() - taken < PSEUDO_HOLDER_LIFETIME_SECONDS
-
-
-def _is_conditional_failure(exc: ClientError) -> bool:
-    return exc.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException"
 
 
 class ReleaseStore:
@@ -135,7 +102,7 @@ class ReleaseStore:
             )
             return None
         except ClientError as exc:
-            if not _is_conditional_failure(exc):
+            if not is_conditional_failure(exc):
                 raise
         holder = self.lock_holder(app, environment)
         if holder is None:  # released between our write and our read: try again, a few times
@@ -153,7 +120,7 @@ class ReleaseStore:
                 ExpressionAttributeValues={":stale": holder},
             )
         except ClientError as exc:
-            if _is_conditional_failure(exc):
+            if is_conditional_failure(exc):
                 current = self.lock_holder(app, environment) or "another execution"
                 raise ReleaseLockedError(app, environment, current) from exc
             raise
@@ -175,7 +142,7 @@ class ReleaseStore:
             )
             return True
         except ClientError as exc:
-            if _is_conditional_failure(exc):
+            if is_conditional_failure(exc):
                 return False
             raise
 
@@ -193,7 +160,7 @@ class ReleaseStore:
         try:
             self._table.put_item(Item=to_item_value(item), ConditionExpression="attribute_not_exists(pk)")
         except ClientError as exc:
-            if not _is_conditional_failure(exc):
+            if not is_conditional_failure(exc):
                 raise
 
     def update_record(self, release_id: str, fields: dict[str, Any], step: str | None = None) -> None:
@@ -231,7 +198,7 @@ class ReleaseStore:
                 )
                 return
             except ClientError as exc:
-                if not _is_conditional_failure(exc):
+                if not is_conditional_failure(exc):
                     raise
             self._repair_record(release_id)
         raise RecordWriteConflictError(release_id, RECORD_WRITE_ATTEMPTS)
@@ -252,7 +219,7 @@ class ReleaseStore:
                 ExpressionAttributeValues={":empty": {}},
             )
         except ClientError as exc:
-            if _is_conditional_failure(exc):
+            if is_conditional_failure(exc):
                 raise ReleaseRecordMissingError(release_id) from exc
             raise
 
@@ -272,6 +239,15 @@ class ReleaseStore:
                 break
             kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
         return items[:limit]
+
+    def get(self, release_id: str) -> ReleaseRecord | None:
+        """The record, typed (None when there is none)."""
+        item = self.get_record(release_id)
+        return ReleaseRecord.from_item(item) if item is not None else None
+
+    def record_ending(self, release_id: str, ending: RecordedEnding, step: str | None = None) -> None:
+        """Write how the release ended; `steps.<outcome>` (or `step`) is stamped with now."""
+        self.update_record(release_id, ending.fields(), step=step or ending.outcome.value)
 
     def get_record(self, release_id: str) -> dict[str, Any] | None:
         item = self._table.get_item(Key={"pk": self.record_key(release_id)}, ConsistentRead=True).get("Item")
@@ -316,7 +292,7 @@ class ReleaseStore:
                 ExpressionAttributeValues={":rid": release_id},
             )
         except ClientError as exc:
-            if not _is_conditional_failure(exc):
+            if not is_conditional_failure(exc):
                 raise
 
     def mark_latest(
@@ -347,30 +323,14 @@ class ReleaseStore:
                 },
             )
         except ClientError as exc:
-            if _is_conditional_failure(exc):
+            if is_conditional_failure(exc):
                 return False
             raise
         return True
 
     # -- single-use items (trigger evidence, request replay guards) ------------------------------
-
     def put_once(self, pk: str, fields: dict[str, Any], expires_at: datetime) -> bool:
-        """Create the item `pk` unless it exists (then False); DynamoDB's TTL removes it after
-        `expires_at`. An UpdateItem, so that functions need no PutItem for it."""
-        values = {**fields, "expires_at": int(expires_at.timestamp())}
-        try:
-            self._table.update_item(
-                Key={"pk": pk},
-                UpdateExpression="SET " + ", ".join(f"#f{i} = :v{i}" for i in range(len(values))),
-                ConditionExpression="attribute_not_exists(pk)",
-                ExpressionAttributeNames={f"#f{i}": name for i, name in enumerate(values)},
-                ExpressionAttributeValues={f":v{i}": to_item_value(v) for i, v in enumerate(values.values())},
-            )
-        except ClientError as exc:
-            if _is_conditional_failure(exc):
-                return False
-            raise
-        return True
+        return put_item_once(self._table, pk, fields, expires_at)
 
     def get_item(self, pk: str) -> dict[str, Any] | None:
         item = self._table.get_item(Key={"pk": pk}, ConsistentRead=True).get("Item")
@@ -416,7 +376,7 @@ class ReleaseStore:
                 ReturnValues="ALL_NEW",
             )
         except ClientError as exc:
-            if not _is_conditional_failure(exc):
+            if not is_conditional_failure(exc):
                 raise
             current = self.get_approval(approval_id)
             if current is None:
@@ -433,7 +393,7 @@ class ReleaseStore:
                 ReturnValues="ALL_OLD",
             )
         except ClientError as exc:
-            if _is_conditional_failure(exc):
+            if is_conditional_failure(exc):
                 return None
             raise
         attributes = response.get("Attributes")

@@ -42,7 +42,7 @@ class CliError(click.ClickException):
 
 @dataclass
 class CliContext:
-    config_path: Path
+    config_path: Path | None
     region: str | None = None
     profile: str | None = None
     endpoint_url: str | None = None
@@ -52,6 +52,10 @@ class CliContext:
 
     @cached_property
     def config(self) -> AppConfig:
+        if self.config_path is None:
+            raise CliError(
+                "which application? name its config: --config config/<app>.yaml (or BLUEGREEN_CONFIG)"
+            )
         try:
             return load_config(self.config_path)
         except BlueGreenError as exc:

@@ -15,10 +15,9 @@ from bluegreen.cli.context import CliContext
     "--config",
     "config_path",
     type=click.Path(path_type=Path),
-    default="config/myapp.yaml",
+    default=None,
     envvar="BLUEGREEN_CONFIG",
-    show_default=True,
-    help="The app config (config/<app>.yaml).",
+    help="The app config (config/<app>.yaml); or set BLUEGREEN_CONFIG.",
 )
 @click.option("--region", envvar="AWS_REGION", help="AWS region (default: the profile's).")
 @click.option("--profile", envvar="AWS_PROFILE", help="AWS named profile.")
@@ -30,12 +29,12 @@ from bluegreen.cli.context import CliContext
 @click.pass_context
 def cli(
     ctx: click.Context,
-    config_path: Path,
+    config_path: Path | None,
     region: str | None,
     profile: str | None,
     endpoint_url: str | None,
     stack_name: str | None,
     as_json: bool,
 ) -> None:
-    """Blue-green releases of myapp's services on EKS."""
+    """Blue-green releases of an application's services on EKS (the app `--config` names)."""
     ctx.obj = CliContext(config_path, region, profile, endpoint_url, stack_name, as_json)

@@ -1,73 +1,39 @@
-"""One colour's pods, as a local process: answers every service's paths with the version deployed.
+"""One colour's pods, as a local process: every service deployed there, at the version deployed.
 
-`python -m bluegreen.local.app_server --port P --color green --versions '{"payment": "v2", ...}'`
+`python -m bluegreen.local.app_server --port P --spec pods-green.json`
 
-GET /<service>/... answers 200 `{"service", "version", "color", "path"}` for a deployed service and
-404 for any other. The rehearsal restarts it whenever the colour's deployments change, as new pods
-would replace the old ones. Standard library only, so that it starts in a blink.
+The spec (bluegreen.local.stand_in.api.StandInSpec as JSON) says the colour, each service's path,
+health path and job (health only, sessions, profiles, payments), the versions deployed and the
+faults of a bad release. The rehearsal restarts the process whenever the colour's deployments
+change, as new pods would replace the old ones. Each request is logged as `METHOD path status`.
+Standard library only, so that it starts in a blink.
 """
 
 from __future__ import annotations
 
 import argparse
-import json
 import signal
 import sys
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from types import FrameType
-from typing import Any
+
+from bluegreen.local.stand_in.api import StandInApi, StandInSpec
+from bluegreen.local.stand_in.server import StandInServer
 
 
-def serve(port: int, color: str, versions: dict[str, str]) -> None:
-    class Handler(BaseHTTPRequestHandler):
-        protocol_version = "HTTP/1.1"
-
-        def do_GET(self) -> None:
-            service = self.path.lstrip("/").split("/", 1)[0].split("?", 1)[0]
-            if service in versions:
-                status = 200
-                payload: dict[str, Any] = {
-                    "service": service,
-                    "version": versions[service],
-                    "color": color,
-                    "path": self.path,
-                }
-            else:
-                status, payload = 404, {"error": f"no service {service!r}", "color": color}
-            body = json.dumps(payload).encode()
-            self.send_response(status)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(body)))
-            self.send_header("X-Color", color)
-            self.end_headers()
-            self.wfile.write(body)
-
-        def log_message(self, format: str, *args: Any) -> None:
-            return
-
-    server = ThreadingHTTPServer(("127.0.0.1", port), Handler)
-    server.daemon_threads = True
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument("--port", type=int, required=True)
+    parser.add_argument("--spec", type=Path, required=True, help="a StandInSpec as JSON")
+    parser.add_argument("--tag", default="", help="ignored: marks the process as the rehearsal's")
+    args = parser.parse_args(argv)
+    spec = StandInSpec.from_json(args.spec.read_text(encoding="utf-8"))
 
     def stop(signum: int, frame: FrameType | None) -> None:
         raise SystemExit(0)
 
     signal.signal(signal.SIGTERM, stop)
-    try:
-        server.serve_forever(poll_interval=0.1)
-    except (SystemExit, KeyboardInterrupt):
-        pass
-    finally:
-        server.server_close()
-
-
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--port", type=int, required=True)
-    parser.add_argument("--color", required=True)
-    parser.add_argument("--versions", required=True, help="JSON: service -> version")
-    parser.add_argument("--tag", default="", help="ignored: marks the process as the rehearsal's")
-    args = parser.parse_args(argv)
-    serve(args.port, args.color, json.loads(args.versions))
+    StandInServer(StandInApi(spec), port=args.port, access_log=sys.stdout).serve_forever()
     return 0
 
 

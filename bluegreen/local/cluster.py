@@ -1,4 +1,4 @@
-"""Seed the fake Kubernetes API server with myapp as it runs before a release."""
+"""Seed the fake Kubernetes API server with the configured app as it runs before a release."""
 
 from __future__ import annotations
 
@@ -31,19 +31,21 @@ def seed_cluster(
     server: FakeKubeServer,
     config: AppConfig,
     *,
-    active: Color = Color.BLUE,
+    active: Color | None = None,
     version: str = "v1",
     idle_version: str = "v0",
     replicas: int = 2,
 ) -> None:
-    """Both namespaces exist; the active colour runs `version` with `replicas` pods per service, the
-    idle colour an older `idle_version` scaled to one pod (as a previous release left it)."""
+    """Both namespaces exist; the active colour (default: the config's `initial_color`, which the
+    parameter starts on) runs `version` with `replicas` pods per service, the idle colour an older
+    `idle_version` scaled to one pod (as a previous release left it)."""
+    live = config.initial_color if active is None else active
     objects: list[dict[str, Any]] = []
     for color in Color:
         namespace = config.namespaces.of(color)
         objects.append({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": namespace}})
         for service in config.services:
-            tag, count = (version, replicas) if color is active else (idle_version, 1)
+            tag, count = (version, replicas) if color is live else (idle_version, 1)
             body = deployment(
                 service.deployment_name, service.container_name, f"{service.repository}:{tag}", count
             )

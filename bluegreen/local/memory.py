@@ -26,7 +26,7 @@ from bluegreen.errors import (
     ReleaseLockedError,
     ReleaseRecordMissingError,
 )
-from bluegreen.records import LatestRelease
+from bluegreen.records import LatestRelease, RecordedEnding, ReleaseRecord
 
 Item = dict[str, Any]
 
@@ -101,6 +101,15 @@ class MemoryReleaseStore:
             record.update(_stored(fields))
             if step is not None:
                 record.setdefault("steps", {})[step] = iso(self._now())
+
+    def get(self, release_id: str) -> ReleaseRecord | None:
+        """The record, typed (None when there is none)."""
+        item = self.get_record(release_id)
+        return ReleaseRecord.from_item(item) if item is not None else None
+
+    def record_ending(self, release_id: str, ending: RecordedEnding, step: str | None = None) -> None:
+        """Write how the release ended; `steps.<outcome>` (or `step`) is stamped with now."""
+        self.update_record(release_id, ending.fields(), step=step or ending.outcome.value)
 
     def get_record(self, release_id: str) -> dict[str, Any] | None:
         record = self.records.get(release_id)

@@ -1,4 +1,4 @@
-"""A stand-in for preprod.myapp.com on loopback: answers each service's health path."""
+"""A stand-in for the preprod domain on loopback: answers each service's health path."""
 
 from __future__ import annotations
 

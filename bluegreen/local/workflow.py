@@ -13,13 +13,12 @@ import contextlib
 import importlib
 import json
 import os
-import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 from unittest import mock
@@ -33,11 +32,23 @@ from bluegreen.adapters.gateway_acks import GatewayAckReader
 from bluegreen.adapters.kube import ApiClientFactory
 from bluegreen.adapters.notify import RecordingNotifier
 from bluegreen.adapters.release_store import ReleaseStore
-from bluegreen.clock import iso
 from bluegreen.config import AppConfig
+from bluegreen.local.fake_gateways import FakeGateways
 from bluegreen.local.faults import Faults
+from bluegreen.local.moto_patches import patch_moto
 from bluegreen.local.tables import RELEASES_TABLE_SCHEMA
+from bluegreen.local.virtual_time import VirtualClock
 from bluegreen.runtime import Runtime
+
+__all__ = [
+    "ACCOUNT",
+    "HANDLERS",
+    "FakeContext",
+    "FakeGateways",
+    "LocalWorkflow",
+    "VirtualClock",
+    "load_definition",
+]
 
 ASL = Path(__file__).resolve().parents[2] / "statemachines" / "release.asl.json"
 REGION = "us-east-1"
@@ -79,22 +90,6 @@ def load_definition(path: Path = ASL) -> str:
     return text
 
 
-class VirtualClock:
-    """Real time plus every second the workflow 'waited'."""
-
-    def __init__(self) -> None:
-        self._offset = timedelta()
-        self._lock = threading.Lock()
-
-    def __call__(self) -> datetime:
-        with self._lock:
-            return datetime.now(UTC) + self._offset
-
-    def advance(self, seconds: float) -> None:
-        with self._lock:
-            self._offset += timedelta(seconds=seconds)
-
-
 @dataclass
 class FakeContext:
     """The parts of a Lambda context that Powertools reads."""
@@ -106,42 +101,6 @@ class FakeContext:
     @property
     def invoked_function_arn(self) -> str:
         return function_arn(self.function_name)
-
-
-class FakeGateways:
-    """Gateways as the workflow sees them: each tick, every gateway reads the parameter and writes
-    its acknowledgement, as the real agent does. Modes: follow (healthy), stuck (heartbeats but
-    keeps the old colour), silent (no heartbeat at all)."""
-
-    def __init__(
-        self, ids: list[str], parameter_name: str, acks_table: Any, ssm: Any, clock: VirtualClock
-    ) -> None:
-        self.ids = ids
-        self.mode = dict.fromkeys(ids, "follow")
-        self._parameter = parameter_name
-        self._table = acks_table
-        self._ssm = ssm
-        self._clock = clock
-
-    def tick(self) -> None:
-        parameter = self._ssm.get_parameter(Name=self._parameter)["Parameter"]
-        now = iso(self._clock())
-        for gateway_id in self.ids:
-            mode = self.mode[gateway_id]
-            if mode == "silent":
-                continue
-            item = self._table.get_item(Key={"gateway_id": gateway_id}).get("Item")
-            if mode == "follow" or item is None:
-                item = {
-                    "gateway_id": gateway_id,
-                    "parameter_name": self._parameter,
-                    "color": parameter["Value"],
-                    "parameter_version": int(parameter["Version"]),
-                    "mode": "runtime",
-                    "applied_at": now,
-                }
-            item["heartbeat_at"] = now
-            self._table.put_item(Item=item)
 
 
 @dataclass
@@ -237,66 +196,12 @@ class LocalWorkflow:
             self._stack.close()
 
     def _patch_moto(self, clock: VirtualClock) -> None:
-        from moto.awslambda_simple.models import LambdaSimpleBackend
-        from moto.core.botocore_stubber import BotocoreStubber
-        from moto.stepfunctions.parser.asl.component.common.retry import retrier_decl
-        from moto.stepfunctions.parser.asl.component.state.exec.state_task import lambda_eval_utils
-        from moto.stepfunctions.parser.asl.component.state.wait.wait_function.wait_function import (
-            WaitFunction,
+        patch_moto(
+            self._stack,
+            clock,
+            invoke=self._invoke,
+            on_wait=lambda state, seconds: self.on_wait(state, seconds) if self.on_wait else None,
         )
-
-        workflow = self
-
-        def invoke(
-            backend: Any, function_name: str, qualifier: Any, body: Any, headers: Any, response_headers: Any
-        ) -> bytes:
-            return workflow._invoke(function_name, body, response_headers)
-
-        def wait_interval(wait_function: Any, env: Any, wait_seconds: int) -> None:
-            if workflow.on_wait is not None:
-                state = env.states.context_object.context_object_data.get("State", {}).get("Name", "")
-                workflow.on_wait(str(state), wait_seconds)
-            clock.advance(wait_seconds)
-
-        class VirtualTime:
-            """Retry intervals move the virtual clock instead of sleeping (only in the retrier module)."""
-
-            @staticmethod
-            def sleep(seconds: float) -> None:
-                clock.advance(seconds)
-
-            time = staticmethod(time.time)
-
-        # moto's backends are not thread-safe (a read racing a write fails with "dictionary changed
-        # size during iteration"), and here the execution's thread and the test's thread both call
-        # them: serialize every request. Re-entrant, because a Lambda invoke runs a handler that
-        # makes requests of its own on the same thread.
-        moto_lock = threading.RLock()
-        handle_request = BotocoreStubber.__call__
-
-        def serialized(stubber: Any, event_name: str, request: Any, **kwargs: Any) -> Any:
-            with moto_lock:
-                return handle_request(stubber, event_name, request, **kwargs)
-
-        self._stack.enter_context(mock.patch.object(BotocoreStubber, "__call__", serialized))
-
-        # moto's interpreter builds a new boto3 Lambda client for every Lambda task (~30 ms each):
-        # build one per region and service, and reuse it (clients are thread-safe).
-        make_client = lambda_eval_utils.boto_client_for  # type: ignore[attr-defined]
-        clients: dict[tuple[str, str], Any] = {}
-
-        def cached_client(region: str, service: str, state_credentials: Any = None) -> Any:
-            key = (region, service)
-            if key not in clients:
-                clients[key] = make_client(
-                    region=region, service=service, state_credentials=state_credentials
-                )
-            return clients[key]
-
-        self._stack.enter_context(mock.patch.object(lambda_eval_utils, "boto_client_for", cached_client))
-        self._stack.enter_context(mock.patch.object(LambdaSimpleBackend, "invoke", invoke))
-        self._stack.enter_context(mock.patch.object(WaitFunction, "_wait_interval", wait_interval))
-        self._stack.enter_context(mock.patch.object(retrier_decl, "time", VirtualTime))
 
     def _create_resources(self, clock: VirtualClock) -> LocalAws:
         config = self.config

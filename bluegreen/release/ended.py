@@ -15,8 +15,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
-from bluegreen.colors import Color
 from bluegreen.models import FAILURE_NOT_RECORDED, FINISH_NOT_RECORDED, Outcome, release_id_of
+from bluegreen.records import RecordedEnding, ReleaseRecord
 from bluegreen.release.endings import Ending, Observed, ReleaseColors, judge, where_traffic_is
 from bluegreen.release.finish import arm_rollback_window, ending_notification
 from bluegreen.release.traffic import observe_traffic
@@ -43,7 +43,7 @@ def _execution(rt: Runtime, execution_arn: str) -> dict[str, Any]:
         return {}
 
 
-def _restored_record(change: ExecutionStatusChange, rt: Runtime) -> dict[str, Any] | None:
+def _restored_record(change: ExecutionStatusChange, rt: Runtime) -> ReleaseRecord | None:
     """A record for an execution that has none (deleted during the release): from its input."""
     execution = _execution(rt, change.executionArn)
     try:
@@ -65,15 +65,13 @@ def _restored_record(change: ExecutionStatusChange, rt: Runtime) -> dict[str, An
             "restored": "the record was missing when the execution ended",
         },
     )
-    return rt.releases.get_record(release_id)
+    return rt.releases.get(release_id)
 
 
-def _colors(record: dict[str, Any]) -> ReleaseColors | None:
-    colors = record.get("colors") or {}
-    before = Color.parse(colors.get("before"))
-    target = Color.parse(colors.get("target") or colors.get("after"))
-    version = (record.get("parameter_versions") or {}).get("before")
-    if before is None or target is None or not isinstance(version, int):
+def _colors(record: ReleaseRecord) -> ReleaseColors | None:
+    before, target = record.colors.before, record.target
+    version = record.parameter_versions.before
+    if before is None or target is None or version is None:
         return None
     return ReleaseColors(before, target, version)
 
@@ -86,8 +84,8 @@ def execution_ended(change: ExecutionStatusChange, rt: Runtime, reason: str | No
     config = rt.config
     released = rt.releases.release_lock(config.app, config.environment, change.executionArn)
     release_id = release_id_of(change.executionArn)
-    record = rt.releases.get_record(release_id)
-    if record is not None and record.get("outcome"):
+    record = rt.releases.get(release_id)
+    if record is not None and record.outcome is not None:
         return None  # the workflow recorded its own end
     if record is None:
         record = _restored_record(change, rt)
@@ -99,54 +97,58 @@ def execution_ended(change: ExecutionStatusChange, rt: Runtime, reason: str | No
     colors = _colors(record)
     observed = observe_traffic(rt)
     now = rt.clock()
-    fields: dict[str, Any] = {"finished_at": now, "lock_released_by": "execution_ended" if released else None}
     if error == FINISH_NOT_RECORDED and colors is not None and observed.color is colors.target:
-        ending = _baked(record, colors, observed, rt)
-        fields["status"] = "SUCCEEDED"
+        ending, status = _baked(record, colors, observed, rt), "SUCCEEDED"
     else:
-        steps = record.get("steps") or {}
         undo_expected = error == FAILURE_NOT_RECORDED and (
-            "switched" in steps or (colors is not None and observed.color is colors.target)
+            "switched" in record.steps or (colors is not None and observed.color is colors.target)
         )
         text = reason or f"the execution ended {change.status} without recording an outcome"
         if error and not reason:
             text += f" ({error}{': ' + change.cause if change.cause else ''})"
         ending = judge(cause, text, colors, observed, config.domains.live, undo_expected=undo_expected)
-        fields["status"] = change.status
-    fields.update(
-        {
-            "outcome": ending.outcome.value,
-            "reason": ending.reason,
-            "traffic": ending.traffic,
-            "active_color": ending.live_color.value if ending.live_color else None,
-        }
-    )
+        status = change.status
+    closes = None
     if ending.traffic_on_target and colors is not None and observed.parameter is not None:
-        fields["scale_down_after"] = arm_rollback_window(
+        closes = arm_rollback_window(
             rt,
             release_id=release_id,
-            version=record.get("version"),
+            version=record.version,
             before=colors.before,
             after=colors.target,
-            switch_version=int(
-                (record.get("parameter_versions") or {}).get("switch") or observed.parameter.version
-            ),
+            switch_version=record.parameter_versions.switch or observed.parameter.version,
             now=now,
         )
-    approval = record.get("approval") or {}
-    if approval.get("status") == "pending" and approval.get("approval_id"):
-        rt.releases.close_approval(str(approval["approval_id"]))
-        fields["approval"] = {**approval, "status": ending.outcome.value}
-    rt.releases.update_record(release_id, fields, step=ending.outcome.value)
+    closed = None
+    if record.approval is not None and record.approval.pending and record.approval.approval_id:
+        rt.releases.close_approval(record.approval.approval_id)
+        closed = {
+            **record.approval.model_dump(mode="json", exclude_none=True),
+            "status": ending.outcome.value,
+        }
+    rt.releases.record_ending(
+        release_id,
+        RecordedEnding(
+            outcome=ending.outcome,
+            status=status,
+            reason=ending.reason,
+            traffic=ending.traffic,
+            active_color=ending.live_color,
+            finished_at=now,
+            scale_down_after=closes,
+            approval=closed,
+            lock_released_by="execution_ended" if released else None,
+        ),
+    )
     rt.notifier.notify(ending_notification(release_id, ending, rt, colors.before if colors else None))
     return ending.outcome.value
 
 
-def _baked(record: dict[str, Any], colors: ReleaseColors, observed: Observed, rt: Runtime) -> Ending:
+def _baked(record: ReleaseRecord, colors: ReleaseColors, observed: Observed, rt: Runtime) -> Ending:
     """Finish failed after the bake: the release is live on its colour and succeeded."""
     traffic = where_traffic_is(observed, rt.config.domains.live)
     reason = (
-        f"{record.get('version')} is live on {colors.target.value} and baked; Finish could not record it, "
+        f"{record.version} is live on {colors.target.value} and baked; Finish could not record it, "
         f"so this was recorded from the parameter and the gateways; {traffic}"
     )
     return Ending(Outcome.SUCCEEDED, reason, traffic, observed.color, traffic_on_target=True)

@@ -23,7 +23,7 @@ from bluegreen.models import (
     SwitchResult,
     release_id_of,
 )
-from bluegreen.records import LatestRelease
+from bluegreen.records import ApprovalState, LatestRelease, RecordedEnding
 from bluegreen.release.endings import Ending, ReleaseColors, judge
 from bluegreen.release.failure import cause_outcome, error_reason
 from bluegreen.release.records import record_fields
@@ -92,15 +92,20 @@ def finish(context: ReleaseContext, switch: SwitchResult, rt: Runtime) -> Finish
         switch_version=switch.parameter_version,
         now=now,
     )
-    rt.releases.update_record(
+    rt.releases.record_ending(
         context.release_id,
-        {
-            "status": "SUCCEEDED",
-            "outcome": Outcome.SUCCEEDED.value,
-            "finished_at": now,
-            "active_color": switch.new_color.value,
-            "scale_down_after": closes,
-        },
+        RecordedEnding(
+            outcome=Outcome.SUCCEEDED,
+            status="SUCCEEDED",
+            reason=f"{context.version} is live on {switch.new_color.value}, baked",
+            traffic=(
+                f"{rt.config.domains.live} is on {switch.new_color.value} "
+                f"(parameter v{switch.parameter_version})"
+            ),
+            active_color=switch.new_color,
+            finished_at=now,
+            scale_down_after=closes,
+        ),
         step="finished",
     )
     rt.releases.release_lock(context.app, context.environment, context.execution_arn)
@@ -115,6 +120,17 @@ def finish(context: ReleaseContext, switch: SwitchResult, rt: Runtime) -> Finish
     return FinishResult(
         release_id=context.release_id, outcome=Outcome.SUCCEEDED, active_color=switch.new_color
     )
+
+
+def close_pending_approval(
+    rt: Runtime, approval: ApprovalState | None, outcome: Outcome
+) -> dict[str, Any] | None:
+    """The token dies with the release: delete a pending approval; returns the record's new
+    `approval` (None when nothing was pending)."""
+    if approval is None or not approval.pending or not approval.approval_id:
+        return None
+    rt.releases.close_approval(approval.approval_id)
+    return {**approval.model_dump(mode="json", exclude_none=True), "status": outcome.value}
 
 
 def ending_notification(release_id: str, ending: Ending, rt: Runtime, before: Color | None) -> Notification:
@@ -167,36 +183,20 @@ def record_failure(state: FinalState, execution_arn: str, rt: Runtime) -> Finish
         )
     else:
         rt.releases.create_record(release_id, record_fields(context, now))  # deleted meanwhile: restore
-    record = rt.releases.get_record(release_id) or {}
-    approval = record.get("approval") or {}
-    fields: dict[str, Any] = {
-        "status": ending.outcome.value.upper(),
-        "outcome": ending.outcome.value,
-        "reason": ending.reason,
-        "traffic": ending.traffic,
-        "error_type": state.error.Error if state.error else None,
-        "finished_at": now,
-        "active_color": ending.live_color.value if ending.live_color else None,
-    }
-    if state.rollback_error is not None:
-        fields["rollback_error"] = {
-            "type": state.rollback_error.Error,
-            "reason": error_reason(state.rollback_error),
-        }
-    if ending.outcome is Outcome.REJECTED and approval.get("by"):
+    record = rt.releases.get(release_id)
+    approval = record.approval if record is not None else None
+    if ending.outcome is Outcome.REJECTED and approval is not None and approval.by:
         # The decision as recorded by the decide handler (the task failure's cause says the same on
         # AWS; moto 5.2 drops that cause, so the record is the one source both agree on).
-        fields["reason"] = (
-            f"rejected by {approval['by']} via {approval.get('via', '?')}: "
-            f"{approval.get('reason') or 'no reason given'}; {ending.traffic}"
+        reason = (
+            f"rejected by {approval.by} via {approval.via or '?'}: {approval.reason or 'no reason given'}"
         )
-        ending = Ending(ending.outcome, fields["reason"], ending.traffic, ending.live_color)
-    if approval.get("status") == "pending" and approval.get("approval_id"):
-        rt.releases.close_approval(str(approval["approval_id"]))  # the token dies with the release
-        fields["approval"] = {**approval, "status": ending.outcome.value}
+        ending = Ending(ending.outcome, f"{reason}; {ending.traffic}", ending.traffic, ending.live_color)
+    closed = close_pending_approval(rt, approval, ending.outcome)
+    closes = None
     if ending.traffic_on_target and context is not None and observed.parameter is not None:
         # The new colour serves traffic without having finished: keep the rollback armed.
-        fields["scale_down_after"] = arm_rollback_window(
+        closes = arm_rollback_window(
             rt,
             release_id=release_id,
             version=context.version,
@@ -205,7 +205,25 @@ def record_failure(state: FinalState, execution_arn: str, rt: Runtime) -> Finish
             switch_version=observed.parameter.version,
             now=now,
         )
-    rt.releases.update_record(release_id, fields, step=ending.outcome.value)
+    rollback_error = state.rollback_error
+    failed_rollback = (
+        {"type": rollback_error.Error, "reason": error_reason(rollback_error)} if rollback_error else None
+    )
+    rt.releases.record_ending(
+        release_id,
+        RecordedEnding(
+            outcome=ending.outcome,
+            status=ending.outcome.value.upper(),
+            reason=ending.reason,
+            traffic=ending.traffic,
+            active_color=ending.live_color,
+            finished_at=now,
+            error_type=state.error.Error if state.error else None,
+            rollback_error=failed_rollback,
+            scale_down_after=closes,
+            approval=closed,
+        ),
+    )
     rt.releases.release_lock(config.app, config.environment, execution_arn)
     rt.notifier.notify(ending_notification(release_id, ending, rt, context.active_color if context else None))
     return FinishResult(release_id=release_id, outcome=ending.outcome, reason=ending.reason)

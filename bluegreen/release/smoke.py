@@ -32,6 +32,7 @@ def run_payment_suite(context: ReleaseContext, rt: Runtime) -> SmokeResult:
         deadline_seconds=smoke.deadline_seconds,
         verify_tls=smoke.verify_tls,
         request_timeout_seconds=smoke.timeout_seconds,
+        client_factory=rt.smoke_clients,
     )
     summary = report.summary_text()
     rt.releases.update_record(

@@ -112,7 +112,7 @@ class ReleaseAlarms(Construct):
         payment = self._config.alarms.payment_metric
         assert payment is not None
         metric = cloudwatch.Metric(
-            namespace=payment.namespace,
+            namespace=payment.namespace_for(self._config.app),
             metric_name=payment.name,
             dimensions_map={payment.color_dimension: color.value},
             statistic="Sum",

@@ -210,7 +210,7 @@ class RollbackEvents(Construct):
 
 
 def notifier_secret_name(config: AppConfig) -> str | None:
-    """The Slack bot token secret, when the approvals config names one (Slack is issue 5's)."""
+    """The Slack bot token secret, when the approvals config names one."""
     name = getattr(config.approvals, "slack_bot_token_secret", None)
     channel = getattr(config.approvals, "slack_channel", None)
     return str(name) if name and channel else None

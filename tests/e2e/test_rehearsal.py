@@ -1,5 +1,6 @@
-"""`make demo`, the full rehearsal, end to end: moto server, fake cluster with real app processes,
-two real nginx gateways with their agents, the `bluegreen` CLI. Needs nginx + libnginx-mod-http-lua
+"""`make demo`, the full rehearsal, end to end, for both example configs: moto server, fake cluster
+with real pods processes, one real nginx with its agent per configured gateway, the `bluegreen` CLI,
+the app's own smoke suite through preprod. Needs nginx + libnginx-mod-http-lua
 (scripts/install_system_deps.sh). Every process it started is gone afterwards, Ctrl-C or not."""
 
 from __future__ import annotations
@@ -51,14 +52,30 @@ def rehearsal(workdir: Path, *args: str) -> subprocess.Popen[str]:
     )
 
 
-def test_release_succeeds_serves_v2_then_an_alarm_rolls_it_back(tmp_path: Path) -> None:
-    # When the rehearsal runs with its defaults (automatic approval, an alarm after the release)
-    process = rehearsal(tmp_path / "work")
+def pod_requests(workdir: Path, color: str) -> list[str]:
+    """`METHOD path status` lines the colour's pods answered."""
+    log = workdir / f"pods-{color}.log"
+    return log.read_text().splitlines() if log.is_file() else []
+
+
+def test_release_runs_the_payment_suite_through_preprod_then_an_alarm_rolls_it_back(tmp_path: Path) -> None:
+    # When the rehearsal runs with its defaults (config/myapp.yaml, automatic approval, an alarm
+    # after the release)
+    workdir = tmp_path / "work"
+    process = rehearsal(workdir)
     output, _ = process.communicate(timeout=240)
     # Then it exits 0 having shown every act of the release
     assert process.returncode == 0, output
     assert "myapp.com answered by v1 (blue) [before]" in output
-    assert "smoke tests: 3 service health check(s) passed through http://preprod.myapp.com" in output
+    # and myapp's payment suite ran through preprod (nginx) against the new colour's pods
+    assert "Smoke tests PASSED on http://preprod.myapp.com: 4/4 scenarios, 8/8 steps passed" in output
+    assert "smoke report: http://preprod.myapp.com (nginx) -> green pods (namespace green)" in output
+    for scenario in ("login-and-profile", "bill-mastercard", "bill-visa", "declined-card"):
+        assert f"passed  {scenario}\n" in output
+    green = pod_requests(workdir, "green")
+    assert green.count("POST /payment/v1/bill-payments 201") == 2  # Mastercard and Visa paid
+    assert green.count("POST /payment/v1/bill-payments 402") == 1  # the declined card declined
+    assert not [line for line in pod_requests(workdir, "blue") if line.startswith("POST")]
     assert "myapp.com answered by v2 (green) [switched]" in output
     assert "preprod.myapp.com answered by v1 (blue) [switched]" in output
     assert "ConfirmGateways        confirmed: gw-a=green v2, gw-b=green v2" in output
@@ -68,7 +85,75 @@ def test_release_succeeds_serves_v2_then_an_alarm_rolls_it_back(tmp_path: Path) 
     assert "myapp.com answered by v1 (blue) [after]" in output
     assert "now blue" in output
     # and leaves no process behind
-    assert leftovers(tmp_path / "work") == []
+    assert leftovers(workdir) == []
+
+
+def test_a_failing_payment_scenario_stops_the_release_before_approval(tmp_path: Path) -> None:
+    # When the released version's payment service declines Visa cards
+    workdir = tmp_path / "work"
+    process = rehearsal(workdir, "--broken-payments")
+    output, _ = process.communicate(timeout=240)
+    # Then the smoke suite fails on the Visa payment only, and the release ends before approval
+    assert process.returncode == 0, output
+    assert "Smoke tests FAILED on http://preprod.myapp.com: 3/4 scenarios, 7/8 steps passed" in output
+    assert "FAILED  bill-visa\n" in output
+    assert "pay-utility-bill: POST /payment/v1/bill-payments -> HTTP 402" in output
+    assert "passed  bill-mastercard\n" in output
+    assert "the release ended before anyone was asked to approve" in output
+    assert "approved automatically" not in output
+    assert "outcome     failed: Smoke tests FAILED" in output
+    # and traffic never left v1
+    assert "myapp.com answered by v1 (blue) [after]" in output
+    assert "[switched]" not in output
+    assert leftovers(workdir) == []
+
+
+def test_make_demo_rehearses_another_app_from_its_config(tmp_path: Path) -> None:
+    # Given config/billpay.yaml: five services under their own paths, namespaces billpay-slot-a/b,
+    # its own parameter, three gateways, green live, two approvers, its own smoke suite
+    workdir = tmp_path / "work"
+    # When `make demo CONFIG=config/billpay.yaml` runs
+    process = subprocess.Popen(
+        [
+            "make",
+            "--no-print-directory",
+            "demo",
+            "CONFIG=config/billpay.yaml",
+            f"DEMO_ARGS=--workdir {workdir}",
+        ],
+        cwd=ROOT,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,
+    )
+    output, _ = process.communicate(timeout=300)
+    # Then billpay is released and rolled back with nothing of myapp in sight
+    assert process.returncode == 0, output
+    assert "bluegreen rehearsal: billpay/live from config/billpay.yaml" in output
+    assert "follow the parameter /platform/releases/billpay/live/serving-slot" in output
+    assert "edge-fra-1" in output
+    assert "edge-fra-3" in output
+    assert "api.billpay.example answered by v1 (green) [before]" in output
+    assert (
+        "Smoke tests PASSED on http://preprod-api.billpay.example: 4/4 scenarios, 9/9 steps passed" in output
+    )
+    assert "-> blue pods (namespace billpay-slot-a)" in output
+    assert "ok      retry-same-key: POST /pay/v2/charges -> HTTP 201" in output
+    assert (
+        "approved automatically as arn:aws:iam::210987654321:role/billpay-release-managers, "
+        "arn:aws:iam::210987654321:user/ops/billpay-duty-lead"
+    ) in output
+    assert "api.billpay.example answered by v2 (blue) [switched]" in output
+    assert "confirmed: edge-fra-1=blue v2, edge-fra-2=blue v2, edge-fra-3=blue v2" in output
+    assert "alarm billpay-live-charge-errors fired after the release" in output
+    assert "api.billpay.example answered by v1 (green) [after]" in output
+    blue = pod_requests(workdir, "blue")
+    assert blue.count("POST /pay/v2/charges 201") == 3  # Mastercard (and its retry, replayed), Visa
+    assert "POST /pay/v2/charges 402" in blue
+    assert "myapp" not in output.lower()
+    assert leftovers(workdir) == []
 
 
 def test_ctrl_c_stops_every_process(tmp_path: Path) -> None:
@@ -97,7 +182,7 @@ def _cli_has_approve() -> bool:
     return "approve" in cli.commands
 
 
-@pytest.mark.skipif(not _cli_has_approve(), reason="`bluegreen approve` (issue 5) is not there yet")
+@pytest.mark.skipif(not _cli_has_approve(), reason="`bluegreen approve` is not there yet")
 def test_manual_approval_from_a_second_terminal(tmp_path: Path) -> None:
     workdir = tmp_path / "work"
     process = rehearsal(workdir, "--manual", "--no-alarm")

@@ -1,4 +1,5 @@
-"""scripts/build_lambda_asset.py: dependencies reinstalled only when they change; our code always fresh."""
+"""scripts/build_lambda_asset.py: dependencies reinstalled only when they change; our code always
+fresh; the chosen app config and no other."""
 
 from __future__ import annotations
 
@@ -44,14 +45,15 @@ def test_second_build_skips_the_install_and_refreshes_first_party_code(
     module, installs = script
     out = tmp_path / "lambda"
 
-    assert module.build(out, []) is True
+    config = ROOT / "config" / "myapp.yaml"
+    assert module.build(out, [config]) is True
     (out / "lambdas" / "stale_handler.py").write_text("left over from an older build")
-    assert module.build(out, []) is False
+    assert module.build(out, [config]) is False
 
     assert len(installs) == 1
     assert not (out / "lambdas" / "stale_handler.py").exists()
     assert (out / "bluegreen" / "config.py").is_file()
-    assert (out / "config" / "myapp.yaml").read_bytes() == (ROOT / "config" / "myapp.yaml").read_bytes()
+    assert (out / "config" / "myapp.yaml").read_bytes() == config.read_bytes()
     assert not list(out.rglob("__pycache__"))
 
 
@@ -60,21 +62,61 @@ def test_a_changed_dependency_list_reinstalls(
 ) -> None:
     module, installs = script
     out = tmp_path / "lambda"
-    module.build(out, [])
+    module.build(out, [ROOT / "config" / "myapp.yaml"])
 
     monkeypatch.setattr(module, "runtime_dependencies", lambda _: ["boto3==1.0", "pydantic>=2"])
-    assert module.build(out, []) is True
+    assert module.build(out, [ROOT / "config" / "myapp.yaml"]) is True
     assert installs[-1] == ["boto3==1.0", "pydantic>=2"]
 
 
-def test_an_extra_config_is_bundled_under_config(
+def test_the_asset_carries_the_chosen_config_and_no_other(
+    script: tuple[ModuleType, list[Sequence[str]]], tmp_path: Path
+) -> None:
+    # Given an asset built earlier for another app
+    module, _ = script
+    out = tmp_path / "lambda"
+    module.build(out, [ROOT / "config" / "myapp.yaml"])
+    # When it is built for billpay
+    module.build(out, [ROOT / "config" / "billpay.yaml"])
+    # Then billpay's config is the only file under config/: no other app's approvers, Slack
+    # channel or secret names, and no rehearsal overlay
+    files = sorted(p.relative_to(out / "config").as_posix() for p in (out / "config").rglob("*"))
+    assert files == ["billpay.yaml"]
+    assert "myapp" not in (out / "config" / "billpay.yaml").read_text()
+
+
+def test_a_config_from_elsewhere_is_bundled_under_config(
     script: tuple[ModuleType, list[Sequence[str]]], tmp_path: Path
 ) -> None:
     module, _ = script
     extra = tmp_path / "other-app.yaml"
     extra.write_text("app: other\n")
     module.build(tmp_path / "lambda", [extra])
-    assert (tmp_path / "lambda" / "config" / "other-app.yaml").read_text() == "app: other\n"
+    assert [p.name for p in (tmp_path / "lambda" / "config").iterdir()] == ["other-app.yaml"]
+
+
+@pytest.mark.parametrize(
+    ("configs", "problem"),
+    [
+        ([], "name the app config to bundle: --config config/<app>.yaml"),
+        (["missing.yaml"], "config file(s) not found: "),
+        (["config/myapp.yaml", "elsewhere/myapp.yaml"], "two configs would both be config/myapp.yaml"),
+    ],
+)
+def test_the_script_refuses_no_config_a_missing_one_or_two_with_one_name(
+    tmp_path: Path, configs: list[str], problem: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    module = _load_script()
+    (tmp_path / "config").mkdir()
+    (tmp_path / "elsewhere").mkdir()
+    for name in ("config/myapp.yaml", "elsewhere/myapp.yaml"):
+        (tmp_path / name).write_text("app: x\n")
+    argv = ["--out", str(tmp_path / "out")]
+    for config in configs:
+        argv += ["--config", str(tmp_path / config)]
+    assert module.main(argv) == 1
+    assert problem in capsys.readouterr().err
+    assert not (tmp_path / "out").exists()
 
 
 def test_runtime_dependencies_come_from_pyproject() -> None:

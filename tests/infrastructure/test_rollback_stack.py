@@ -55,7 +55,7 @@ def test_each_colour_has_alb_and_payment_alarms_on_its_own_alb_and_series(synthe
         assert p99["Threshold"] == config.alarms.p99_response_seconds
         payment = alarms[f"bluegreen-myapp-prod-{color.value}-payment-failures"]
         assert payment["MetricName"] == config.alarms.payment_metric.name
-        assert payment["Namespace"] == config.alarms.payment_metric.namespace
+        assert payment["Namespace"] == config.alarms.payment_metric.namespace_for(config.app)
         assert payment["Dimensions"] == [{"Name": "Color", "Value": color.value}]
 
 

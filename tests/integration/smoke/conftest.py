@@ -11,7 +11,8 @@ import pytest
 
 from bluegreen.config import load_config
 from bluegreen.smoke import InMemorySecrets, SmokeReport, SmokeSuite, run_suite
-from tests.integration.smoke.myapp_api import SECRETS, MyAppApi, TlsFiles, make_tls_files
+from tests.integration.smoke.myapp_api import SECRETS, MyAppApi
+from tests.integration.smoke.tls import TlsFiles, make_tls_files
 
 REPO = Path(__file__).resolve().parents[3]
 

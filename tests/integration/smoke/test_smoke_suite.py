@@ -23,8 +23,8 @@ from tests.integration.smoke.myapp_api import (
     USERNAME,
     VISA,
     MyAppApi,
-    TlsFiles,
 )
+from tests.integration.smoke.tls import TlsFiles
 
 Run = Callable[..., SmokeReport]
 SECRET_VALUES = [PASSWORD, MASTERCARD, VISA, DECLINED]
