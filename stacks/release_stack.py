@@ -10,7 +10,9 @@ from aws_cdk import CfnOutput, Stack
 from aws_cdk import aws_lambda as lambda_
 from constructs import Construct
 
+from bluegreen import stack_outputs
 from bluegreen.config import AppConfig
+from bluegreen.stack_outputs import stack_name
 from stacks import nag
 from stacks.constructs.active_color import ActiveColorParameter
 from stacks.constructs.approvals import Approvals, ApprovalsProps
@@ -27,7 +29,7 @@ from stacks.constructs.workflow import ReleaseWorkflow
 
 
 def stack_name_for(config: AppConfig) -> str:
-    return f"BlueGreen-{config.app}-{config.environment}"
+    return stack_name(config.app, config.environment)
 
 
 class ReleaseStack(Stack):
@@ -131,7 +133,7 @@ class ReleaseStack(Stack):
         )
         CfnOutput(
             self,
-            "RollbackFunctionName",
+            stack_outputs.ROLLBACK_FUNCTION,
             value=self.rollback.rollback_function.function_name,
             description="Invoke to roll the latest finished release back (bluegreen rollback)",
         )
@@ -139,20 +141,20 @@ class ReleaseStack(Stack):
         nag.suppress_release_stack_findings(self)
 
     def _build_outputs(self) -> None:
-        CfnOutput(self, "StateMachineArn", value=self.workflow.state_machine.state_machine_arn)
+        CfnOutput(self, stack_outputs.STATE_MACHINE_ARN, value=self.workflow.state_machine.state_machine_arn)
         CfnOutput(
             self,
-            "DecideApprovalFunctionName",
+            stack_outputs.DECIDE_FUNCTION,
             value=self.functions.functions["DecideApproval"].function_name,
             description="Break-glass only (a direct invoke is recorded as such): approve with Slack or "
             "bluegreen approve",
         )
-        CfnOutput(self, "ReleasesTableName", value=self.tables.releases.table_name)
-        CfnOutput(self, "AcksTableName", value=self.tables.acks.table_name)
-        CfnOutput(self, "ActiveColorParameterName", value=self.parameter.parameter_name)
+        CfnOutput(self, stack_outputs.RELEASES_TABLE, value=self.tables.releases.table_name)
+        CfnOutput(self, stack_outputs.ACKS_TABLE, value=self.tables.acks.table_name)
+        CfnOutput(self, stack_outputs.PARAMETER_NAME, value=self.parameter.parameter_name)
         seen: dict[str, str] = {}
         for gateway_id, policy in self.gateways.policies.items():
-            output_id = "GatewayPolicyArn" + "".join(
+            output_id = stack_outputs.GATEWAY_POLICY_PREFIX + "".join(
                 p.capitalize() for p in re.split(r"[^A-Za-z0-9]+", gateway_id)
             )
             if output_id in seen:

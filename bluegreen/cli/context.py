@@ -23,17 +23,7 @@ from rich.console import Console
 
 from bluegreen.config import AppConfig, load_config
 from bluegreen.errors import BlueGreenError
-
-OUTPUTS = {
-    "state_machine_arn": ("StateMachineArn", "BLUEGREEN_STATE_MACHINE_ARN"),
-    "releases_table": ("ReleasesTableName", "BLUEGREEN_RELEASES_TABLE"),
-    "acks_table": ("AcksTableName", "BLUEGREEN_ACKS_TABLE"),
-    "decide_function": ("DecideApprovalFunctionName", "BLUEGREEN_DECIDE_FUNCTION"),
-    "decide_url": ("DecideApprovalUrl", "BLUEGREEN_DECIDE_URL"),
-    "start_url": ("StartReleaseUrl", "BLUEGREEN_START_URL"),
-    "rollback_function": ("RollbackFunctionName", "BLUEGREEN_ROLLBACK_FUNCTION"),
-    "parameter_name": ("ActiveColorParameterName", "BLUEGREEN_PARAMETER"),
-}
+from bluegreen.stack_outputs import CLI_OUTPUTS, stack_name
 
 
 class CliError(click.ClickException):
@@ -73,7 +63,7 @@ class CliContext:
 
     @cached_property
     def _stack_outputs(self) -> dict[str, str]:
-        stack = self.stack_name or f"BlueGreen-{self.config.app}-{self.config.environment}"
+        stack = self.stack_name or stack_name(self.config.app, self.config.environment)
         try:
             described = self.client("cloudformation").describe_stacks(StackName=stack)["Stacks"][0]
         except Exception as exc:
@@ -84,7 +74,7 @@ class CliContext:
         return {o["OutputKey"]: o["OutputValue"] for o in described.get("Outputs", [])}
 
     def resource(self, name: str) -> str:
-        output_key, env_var = OUTPUTS[name]
+        output_key, env_var = CLI_OUTPUTS[name].key, CLI_OUTPUTS[name].env_var
         if os.environ.get(env_var):
             return os.environ[env_var]
         if name == "parameter_name" and not self.stack_name:
@@ -103,3 +93,20 @@ class CliContext:
 
 
 pass_cli = click.make_pass_decorator(CliContext)
+
+
+def _set_json(ctx: click.Context, param: click.Parameter, value: bool) -> None:
+    obj = ctx.find_object(CliContext)
+    if value and obj is not None:
+        obj.as_json = True
+
+
+json_option = click.option(
+    "--json",
+    is_flag=True,
+    expose_value=False,
+    is_eager=True,
+    callback=_set_json,
+    help="Machine-readable output (as `bluegreen --json ...`).",
+)
+"""`--json` after the command name too, as every command accepts it."""

@@ -34,6 +34,20 @@ class FakeSlackState:
     """user id -> Slack's user object (`profile.email`, `is_email_confirmed`, `deleted`, `is_bot`)."""
     fail: set[str] = field(default_factory=set)
     fail_error: str = "fatal_error"
+    tokens: set[str] = field(default_factory=set)
+    """Bot tokens Slack accepts; empty: any (a call with another one answers invalid_auth)."""
+    scopes: list[str] = field(
+        default_factory=lambda: [
+            "chat:write",
+            "usergroups:read",
+            "channels:read",
+            "users:read",
+            "users:read.email",
+        ]
+    )
+    """The token's scopes, sent in the `x-oauth-scopes` header of every answer, as Slack does."""
+    channels: dict[str, dict[str, Any]] = field(default_factory=dict)
+    """conversations.info: channel id -> the channel object (unknown ids: channel_not_found)."""
     _ts: int = 0
     lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -75,6 +89,10 @@ class _Handler(BaseHTTPRequestHandler):
         if problem is not None:
             self._send(200, json.dumps({"ok": False, "error": "invalid_blocks", "errors": [problem]}))
             return
+        token = str(self.headers.get("authorization") or "").removeprefix("Bearer ")
+        if state.tokens and token not in state.tokens:
+            self._send(200, json.dumps({"ok": False, "error": "invalid_auth"}))
+            return
         body: dict[str, Any] = {"ok": True}
         if method == "users.info":
             user = state.users.get(str(args.get("user")))
@@ -85,6 +103,16 @@ class _Handler(BaseHTTPRequestHandler):
             body.update({"channel": args.get("channel"), "ts": args.get("ts")})
         elif method == "usergroups.users.list":
             body["users"] = state.usergroups.get(str(args.get("usergroup")), [])
+        elif method == "auth.test":
+            body.update(
+                {"team": "myapp", "team_id": "T0MYAPP", "user": "bluegreen", "user_id": "U0BLUEGREEN"}
+            )
+        elif method == "conversations.info":
+            channel = state.channels.get(str(args.get("channel")))
+            if channel is None:
+                body = {"ok": False, "error": "channel_not_found"}
+            else:
+                body["channel"] = {"id": args.get("channel"), **channel}
         self._send(200, json.dumps(body))
 
     def _send(self, status: int, body: str, content_type: str = "application/json") -> None:
@@ -92,6 +120,7 @@ class _Handler(BaseHTTPRequestHandler):
         self.send_response(status)
         self.send_header("content-type", content_type)
         self.send_header("content-length", str(len(data)))
+        self.send_header("x-oauth-scopes", ",".join(self.server.state.scopes))
         self.end_headers()
         self.wfile.write(data)
 

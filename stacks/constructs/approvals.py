@@ -31,6 +31,7 @@ from aws_cdk import aws_stepfunctions as sfn
 from cdk_nag import NagPackSuppression, NagSuppressions
 from constructs import Construct
 
+from bluegreen import stack_outputs
 from bluegreen.adapters.release_store import HISTORY_INDEX
 from bluegreen.config import AppConfig
 from bluegreen.release.console import decision_state_machine_name
@@ -205,18 +206,24 @@ class Approvals(Construct):
 
     def _build_outputs(self) -> None:
         outputs = {
-            "StartReleaseUrl": (self.start_url.url, "bluegreen release start calls this (SigV4)"),
-            "ReleaseStartersPolicyArn": (
+            stack_outputs.START_RELEASE_URL: (
+                self.start_url.url,
+                "bluegreen release start calls this (SigV4)",
+            ),
+            stack_outputs.RELEASE_STARTERS_POLICY_ARN: (
                 self.starters_policy.managed_policy_arn,
                 "Attach to the roles that start releases (people, pipelines); not to approvers",
             ),
-            "DecideApprovalUrl": (self.decide_url.url, "bluegreen approve/reject call this (SigV4)"),
-            "SlackInteractionsUrl": (self.slack_url.url, "The Slack app's Interactivity Request URL"),
-            "DecisionStateMachineArn": (
+            stack_outputs.DECIDE_URL: (self.decide_url.url, "bluegreen approve/reject call this (SigV4)"),
+            stack_outputs.SLACK_INTERACTIONS_URL: (
+                self.slack_url.url,
+                "The Slack app's Interactivity Request URL",
+            ),
+            stack_outputs.DECISION_STATE_MACHINE_ARN: (
                 self.decision_workflow.state_machine_arn,
                 "Start with {release_id, decision: reject, reason} to reject from the console",
             ),
-            "ApproversPolicyArn": (
+            stack_outputs.APPROVERS_POLICY_ARN: (
                 self.approvers_policy.managed_policy_arn,
                 "Attach to the approvers role; not to the roles that start releases",
             ),

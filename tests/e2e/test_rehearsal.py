@@ -67,6 +67,7 @@ def test_release_runs_the_payment_suite_through_preprod_then_an_alarm_rolls_it_b
     # Then it exits 0 having shown every act of the release
     assert process.returncode == 0, output
     assert "myapp.com answered by v1 (blue) [before]" in output
+    assert "`bluegreen doctor` (the gate): ready: a release could run now" in output
     # and myapp's payment suite ran through preprod (nginx) against the new colour's pods
     assert "Smoke tests PASSED on http://preprod.myapp.com: 4/4 scenarios, 8/8 steps passed" in output
     assert "smoke report: http://preprod.myapp.com (nginx) -> green pods (namespace green)" in output
@@ -132,6 +133,7 @@ def test_make_demo_rehearses_another_app_from_its_config(tmp_path: Path) -> None
     # Then billpay is released and rolled back with nothing of myapp in sight
     assert process.returncode == 0, output
     assert "bluegreen rehearsal: billpay/live from config/billpay.yaml" in output
+    assert "`bluegreen doctor` (the gate): ready: a release could run now" in output
     assert "follow the parameter /platform/releases/billpay/live/serving-slot" in output
     assert "edge-fra-1" in output
     assert "edge-fra-3" in output

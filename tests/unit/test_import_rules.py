@@ -97,6 +97,7 @@ def test_no_import_cycle() -> None:
             ("bluegreen.release", "bluegreen.adapters", "bluegreen.cli", "bluegreen.local"),
         ),
         ("lambdas", ("bluegreen.cli", "bluegreen.local", "stacks")),
+        ("bluegreen.doctor", ("bluegreen.cli", "bluegreen.local", "lambdas", "stacks")),
     ],
 )
 def test_each_layer_imports_only_what_is_below_it(layer: str, forbidden: tuple[str, ...]) -> None:

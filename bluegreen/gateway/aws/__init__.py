@@ -14,7 +14,6 @@ from bluegreen.gateway.aws.credentials import (
     CredentialChain,
     Credentials,
     CredentialsProvider,
-    InstanceMetadata,
     StaticCredentials,
     resolve_region,
 )
@@ -25,6 +24,7 @@ from bluegreen.gateway.aws.errors import (
     AwsServiceError,
     AwsTransportError,
 )
+from bluegreen.gateway.aws.imds import InstanceMetadata
 from bluegreen.gateway.aws.json_client import JsonApiClient, JsonCaller, default_endpoint
 from bluegreen.gateway.aws.sigv4 import sign_request
 

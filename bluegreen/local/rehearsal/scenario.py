@@ -23,6 +23,7 @@ from typing import Any, Literal
 from bluegreen.colors import Color
 from bluegreen.errors import ConfigError
 from bluegreen.gateway.harness import find_nginx, lua_modules_present
+from bluegreen.local.doctor_gate import doctor_gate
 from bluegreen.local.rehearsal.narration import Narrator
 from bluegreen.local.rehearsal.stage import MOTO_ENV, Stage, build_stage
 from bluegreen.local.rehearsed_app import RehearsedApp
@@ -93,6 +94,18 @@ class Rehearsal:
                 narrator=self.narrator,
                 faults_for=self._faults_for(app),
             )
+            gate = doctor_gate(
+                stack,
+                stage.workflow.aws,
+                stage.config,
+                kube_url=stage.kube.url,
+                workdir=workdir,
+                env=stage.env,
+            )
+            self.narrator.say(f"`bluegreen doctor` (the gate): {gate.verdict}")
+            if gate.returncode != 0:
+                print(gate.output, flush=True)
+                return 1
             return self._play(stage, approvers, alarm)
         return EXIT_SETUP  # pragma: no cover - ExitStack does not swallow exceptions
 

@@ -47,9 +47,10 @@ class _Handler(BaseHTTPRequestHandler):
         for name, value in reply.headers.items():
             self.send_header(name, value)
         self.end_headers()
-        self.wfile.write(body)
-        if self.server.access_log is not None:
+        if self.server.access_log is not None:  # logged before the answer leaves: a restart right
+            # after it (new pods) must not lose the line
             print(f"{self.command} {self.path} {reply.status}", file=self.server.access_log, flush=True)
+        self.wfile.write(body)
 
 
 class _Server(ThreadingHTTPServer):
