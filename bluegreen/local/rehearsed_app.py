@@ -106,6 +106,25 @@ class RehearsedApp:
             )
         return found[: approvals.required_approvals]
 
+    def starter(self) -> str:
+        """Who a local run starts releases as (through StartRelease): a session of the first
+        person-session role, a person other than every approver."""
+        roles = self.config.approvals.identities.person_session_roles
+        role = ROLE.match(roles[0]) if roles else None
+        if role is None:
+            raise ConfigError(
+                str(self.config_path),
+                [
+                    (
+                        "approvals.identities.person_session_roles",
+                        "a local run starts releases through StartRelease as a session of one of "
+                        "these roles; there is none",
+                    )
+                ],
+            )
+        name = f"release-starter@{self.config.app}.rehearsal"
+        return f"arn:{role['p']}:sts::{role['account']}:assumed-role/{role['role']}/{name}"
+
     def alarm_guarding(self, live: Color) -> str | None:
         """An alarm that rolls back a release whose new colour is `live` (None: no alarm watches it)."""
         config = self.config
