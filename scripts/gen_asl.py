@@ -196,7 +196,7 @@ def definition() -> dict[str, Any]:
         "RequestApproval": {
             "Type": "Task",
             "Comment": "Wait for a person. The token is stored behind an opaque approval id, never shown.",
-            "Resource": "arn:aws:states:::lambda:invoke.waitForTaskToken",
+            "Resource": "arn:${Partition}:states:::lambda:invoke.waitForTaskToken",
             "Parameters": {
                 "FunctionName": "${RequestApprovalFunctionArn}",
                 "Payload": {"release.$": "$.release", "smoke.$": "$.smoke", "task_token.$": "$$.Task.Token"},

@@ -40,6 +40,11 @@ VPC_DESCRIBE_REASON = (
     " In a VPC, ec2:DescribeNetworkInterfaces and ec2:DescribeSubnets also need '*' "
     "(no resource-level permissions); every mutating ENI action is scoped."
 )
+DESCRIBE_ALARMS_REASON = (
+    " cloudwatch:DescribeAlarms is granted on '*' because DescribeAlarms returns composite alarms "
+    "(each colour's release-health alarm) only to callers allowed on '*' (CloudWatch API "
+    "reference); it reads alarm states and nothing else."
+)
 ENI_REASON = (
     "Lambda creates and deletes the function's ENIs itself and their ids are unknown until "
     "then: network-interface/* of this account and region only; ec2:CreateNetworkInterface "
@@ -56,9 +61,15 @@ L1_REASON = (
     "deliberate change of both the runtime and the asset build."
 )
 EXECUTIONS_REASON = (
-    "Prepare checks whether the execution holding the release lock still runs; execution "
-    "names are generated per release, so the ARN ends in '*' but is limited to the "
-    "executions of this stack's own state machine."
+    "Prepare checks whether the execution holding the release lock still runs, and ExecutionEnded "
+    "reads the input of an ended execution whose record is missing; execution names are generated "
+    "per release, so the ARN ends in '*' but is limited to the executions of this stack's own "
+    "state machine."
+)
+LOCK_HOLDER_EXECUTIONS_REASON = (
+    "A rollback or scale-down finding the release lock held checks whether the holding execution "
+    "still runs; execution names are generated per release, so the ARN ends in '*' but is limited "
+    "to the executions of this stack's release workflow."
 )
 STATE_MACHINE_REASON = (
     "Added by CDK for tracing and logging: the X-Ray actions and the CloudWatch Logs "
@@ -91,18 +102,30 @@ def apply_aws_solutions_checks(scope: Construct) -> None:
 def suppress_release_stack_findings(stack: ReleaseStack) -> None:
     """The stack's known, reasoned exceptions; anything else AwsSolutions finds is an error."""
     _suppress_function_findings(stack)
-    NagSuppressions.add_resource_suppressions(
-        stack.execution_lookup,
-        [
-            NagPackSuppression(
-                id="AwsSolutions-IAM5", reason=EXECUTIONS_REASON, applies_to=[THIS_STATE_MACHINES_EXECUTIONS]
-            )
-        ],
-    )
+    for lookup in (stack.execution_lookup, stack.ended_lookup):
+        NagSuppressions.add_resource_suppressions(
+            lookup,
+            [
+                NagPackSuppression(
+                    id="AwsSolutions-IAM5",
+                    reason=EXECUTIONS_REASON,
+                    applies_to=[THIS_STATE_MACHINES_EXECUTIONS],
+                )
+            ],
+        )
     NagSuppressions.add_resource_suppressions(
         stack.workflow.state_machine.role,
         [NagPackSuppression(id="AwsSolutions-IAM5", reason=STATE_MACHINE_REASON, applies_to=[ANY_RESOURCE])],
         apply_to_children=True,
+    )
+
+
+def any_resource_reason(*, in_vpc: bool, describe_alarms: bool) -> str:
+    """Why a function's role holds actions on '*': X-Ray, and in a VPC or reading alarms, those too."""
+    return (
+        XRAY_REASON
+        + (VPC_DESCRIBE_REASON if in_vpc else "")
+        + (DESCRIBE_ALARMS_REASON if describe_alarms else "")
     )
 
 
@@ -112,7 +135,7 @@ def _suppress_function_findings(stack: ReleaseStack) -> None:
         role_suppressions = [
             NagPackSuppression(
                 id="AwsSolutions-IAM5",
-                reason=XRAY_REASON + (VPC_DESCRIBE_REASON if spec.in_vpc else ""),
+                reason=any_resource_reason(in_vpc=spec.in_vpc, describe_alarms=spec.describe_alarms),
                 applies_to=[ANY_RESOURCE],
             )
         ]
@@ -122,7 +145,7 @@ def _suppress_function_findings(stack: ReleaseStack) -> None:
                 NagPackSuppression(
                     id="AwsSolutions-IAM5",
                     reason=MANIFESTS_REASON,
-                    applies_to=[f"Resource::arn:aws:s3:::{bucket}/*"],
+                    applies_to=[f"Resource::arn:<AWS::Partition>:s3:::{bucket}/*"],
                 )
             )
         if spec.in_vpc:

@@ -51,7 +51,7 @@ class ReleaseStack(Stack):
         **kwargs: Any,
     ) -> None:
         super().__init__(scope, construct_id, **kwargs)
-        self.logs = EncryptedLogs(self, "Encryption")
+        self.logs = EncryptedLogs(self, "Encryption", name=f"{config.app}/{config.environment}")
         self.network = ClusterNetwork(self, "Network", cluster=config.cluster)
         self.tables = ReleaseTables(self, "Tables")
         self.parameter = ActiveColorParameter(
@@ -85,6 +85,10 @@ class ReleaseStack(Stack):
             logs=self.logs,
         )
         self.execution_lookup = self.functions.grant_execution_lookup("Prepare", self.workflow.state_machine)
+        # ExecutionEnded reads the input of an execution whose record was deleted, to restore it
+        self.ended_lookup = self.functions.grant_execution_lookup(
+            "ExecutionEnded", self.workflow.state_machine
+        )
         self.functions.grant_task_response("DecideApproval", self.workflow.state_machine)
         self.execution_ended = ExecutionEndedRule(
             self,
@@ -129,6 +133,7 @@ class ReleaseStack(Stack):
                 parameter=self.parameter,
                 cluster=self.cluster,
                 alarm_names=self.release_alarms.alarm_names(),
+                state_machine=self.workflow.state_machine,
             ),
         )
         CfnOutput(

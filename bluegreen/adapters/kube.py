@@ -17,6 +17,7 @@ from typing import Any, Protocol
 
 import botocore.session
 from botocore.model import ServiceId
+from botocore.regions import EndpointResolver
 from botocore.signers import RequestSigner
 from kubernetes import client as k8s
 
@@ -30,6 +31,16 @@ class ApiClientFactory(Protocol):
     def __call__(self) -> k8s.ApiClient: ...
 
 
+def sts_host(region: str, session: botocore.session.Session) -> str:
+    """The regional STS host of `region`'s partition (`sts.cn-north-1.amazonaws.com.cn` in China),
+    from botocore's endpoint data: what EKS verifies the token against, never a local override."""
+    resolver = EndpointResolver(session.get_component("data_loader").load_data("endpoints"))
+    endpoint = resolver.construct_endpoint("sts", region)
+    if not endpoint or not endpoint.get("hostname"):
+        raise ValueError(f"no STS endpoint known for region {region!r}")
+    return str(endpoint["hostname"])
+
+
 def eks_token(cluster_name: str, region: str, session: botocore.session.Session | None = None) -> str:
     """A bearer token for EKS from the caller's IAM credentials (no network call)."""
     session = session or botocore.session.get_session()
@@ -39,10 +50,11 @@ def eks_token(cluster_name: str, region: str, session: botocore.session.Session 
     signer = RequestSigner(
         ServiceId("sts"), region, "sts", "v4", credentials, session.get_component("event_emitter")
     )
+    host = sts_host(region, session)
     url = signer.generate_presigned_url(
         {
             "method": "GET",
-            "url": f"https://sts.{region}.amazonaws.com/?Action=GetCallerIdentity&Version=2011-06-15",
+            "url": f"https://{host}/?Action=GetCallerIdentity&Version=2011-06-15",
             "body": {},
             "headers": {"x-k8s-aws-id": cluster_name},
             "context": {},

@@ -93,16 +93,22 @@ class ServerWorkflow(LocalWorkflow):
         self._stack.enter_context(mock.patch.object(DomainDispatcherApplication, "__call__", serialized))
 
     def environment(self) -> dict[str, str]:
-        """What a `bluegreen` CLI in another process needs to reach this workflow's resources."""
+        """What a `bluegreen` CLI in another process needs to reach this workflow's resources.
+        With IAM enforced, the credentials are the administrator's (an operator's)."""
+        credentials = {
+            "AWS_ACCESS_KEY_ID": os.environ.get("AWS_ACCESS_KEY_ID", "testing"),
+            "AWS_SECRET_ACCESS_KEY": os.environ.get("AWS_SECRET_ACCESS_KEY", "testing"),
+            "AWS_SESSION_TOKEN": os.environ.get("AWS_SESSION_TOKEN", "testing"),
+        }
+        if self.iam is not None:
+            credentials = self.iam.environment()
         return {
             "BLUEGREEN_ENDPOINT_URL": self.endpoint_url,
             "BLUEGREEN_STATE_MACHINE_ARN": self.aws.state_machine_arn,
             "BLUEGREEN_RELEASES_TABLE": str(self.aws.releases_table.name),
             "BLUEGREEN_ACKS_TABLE": str(self.aws.acks_table.name),
             "BLUEGREEN_PARAMETER": self.config.parameter_name,
-            "AWS_ACCESS_KEY_ID": os.environ.get("AWS_ACCESS_KEY_ID", "testing"),
-            "AWS_SECRET_ACCESS_KEY": os.environ.get("AWS_SECRET_ACCESS_KEY", "testing"),
-            "AWS_SESSION_TOKEN": os.environ.get("AWS_SESSION_TOKEN", "testing"),
+            **credentials,
             "AWS_DEFAULT_REGION": os.environ.get("AWS_DEFAULT_REGION", "us-east-1"),
             "AWS_REGION": os.environ.get("AWS_DEFAULT_REGION", "us-east-1"),
         }

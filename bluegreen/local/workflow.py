@@ -35,14 +35,29 @@ from bluegreen.adapters.release_store import ReleaseStore
 from bluegreen.config import AppConfig
 from bluegreen.local.fake_gateways import FakeGateways
 from bluegreen.local.faults import Faults
+from bluegreen.local.iam_roles import IamEnforcement, LocalIam, acting_as, as_administrator, local_role_arn
 from bluegreen.local.moto_patches import patch_moto
+from bluegreen.local.names import (
+    ACCOUNT,
+    ACKS_TABLE,
+    HANDLERS,
+    PARTITION,
+    REGION,
+    RELEASES_TABLE,
+    FakeContext,
+    function_arn,
+    local_names,
+    state_machine_name,
+)
 from bluegreen.local.tables import RELEASES_TABLE_SCHEMA
+from bluegreen.local.template_roles import RELEASE_WORKFLOW
 from bluegreen.local.virtual_time import VirtualClock
 from bluegreen.runtime import Runtime
 
 __all__ = [
     "ACCOUNT",
     "HANDLERS",
+    "REGION",
     "FakeContext",
     "FakeGateways",
     "LocalWorkflow",
@@ -51,56 +66,17 @@ __all__ = [
 ]
 
 ASL = Path(__file__).resolve().parents[2] / "statemachines" / "release.asl.json"
-REGION = "us-east-1"
-ACCOUNT = "123456789012"
-
-# Function name (as in the ASL substitutions and the CDK construct ids) -> handler module.
-HANDLERS: dict[str, str] = {
-    "Prepare": "lambdas.prepare",
-    "Deploy": "lambdas.deploy",
-    "CheckRollout": "lambdas.check_rollout",
-    "SmokeTests": "lambdas.smoke_tests",
-    "RequestApproval": "lambdas.request_approval",
-    "PreSwitchChecks": "lambdas.pre_switch_checks",
-    "Switch": "lambdas.switch",
-    "ConfirmGateways": "lambdas.confirm_gateways",
-    "CheckBake": "lambdas.check_bake",
-    "Rollback": "lambdas.rollback",
-    "Finish": "lambdas.finish",
-    "RecordFailure": "lambdas.record_failure",
-    "DecideApproval": "lambdas.decide_approval",
-    "ExecutionEnded": "lambdas.execution_ended",
-    "SlackInteractions": "lambdas.slack_interactions",
-    "AlarmRollback": "lambdas.alarm_rollback",
-    "ScaleDown": "lambdas.scale_down",
-}
-
-
-def function_arn(name: str) -> str:
-    return f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:bluegreen-{name}"
 
 
 def load_definition(path: Path = ASL) -> str:
-    """The ASL with every `${XFunctionArn}` substituted, as CDK's definition_substitutions does."""
-    text = path.read_text(encoding="utf-8")
+    """The ASL with every `${XFunctionArn}` and `${Partition}` substituted, as CDK's
+    definition_substitutions does."""
+    text = path.read_text(encoding="utf-8").replace("${Partition}", PARTITION)
     for name in HANDLERS:
         text = text.replace("${" + name + "FunctionArn}", function_arn(name))
     if "${" in text:
         raise ValueError(f"unsubstituted placeholder left in {path}")
     return text
-
-
-@dataclass
-class FakeContext:
-    """The parts of a Lambda context that Powertools reads."""
-
-    function_name: str
-    memory_limit_in_mb: int = 256
-    aws_request_id: str = "local"
-
-    @property
-    def invoked_function_arn(self) -> str:
-        return function_arn(self.function_name)
 
 
 @dataclass
@@ -139,7 +115,9 @@ class LocalWorkflow:
         http: httpx.Client | None = None,
         definition_path: Path = ASL,
         on_invoke: Callable[[str, dict[str, Any]], None] | None = None,
+        iam: IamEnforcement | None = None,
     ) -> None:
+        """`iam`: run every handler with its own role from the synthesized template, IAM enforced."""
         self.config = config
         self.kube = kube
         self.http = http or httpx.Client(timeout=config.smoke.timeout_seconds)
@@ -149,6 +127,8 @@ class LocalWorkflow:
         """Called with (state name, seconds) when the workflow enters a Wait state."""
         self.faults = Faults()
         self.ended_events: list[dict[str, Any]] = []
+        self.enforcement = iam
+        self.iam: LocalIam | None = None
         self._stack = ExitStack()
         self.aws: LocalAws
         self.runtime: Runtime
@@ -170,6 +150,8 @@ class LocalWorkflow:
                 config={"stepfunctions": {"execute_state_machine": True}, "lambda": {"use_docker": False}}
             )
         )
+        if self.enforcement is not None:
+            self.iam = self.enforcement.start(self._stack, local_names(self.config))
         clock = VirtualClock()
         self._patch_moto(clock)
         self._stack.enter_context(self.faults.patched())
@@ -200,15 +182,20 @@ class LocalWorkflow:
             self._stack,
             clock,
             invoke=self._invoke,
-            on_wait=lambda state, seconds: self.on_wait(state, seconds) if self.on_wait else None,
+            on_wait=self._on_wait,
         )
+
+    def _on_wait(self, state: str, seconds: int) -> None:
+        if self.on_wait is not None:
+            with as_administrator(self.iam):  # the test's observer, in the execution's thread
+                self.on_wait(state, seconds)
 
     def _create_resources(self, clock: VirtualClock) -> LocalAws:
         config = self.config
         dynamodb = boto3.resource("dynamodb", region_name=REGION)
-        releases = dynamodb.create_table(TableName="bluegreen-releases", **RELEASES_TABLE_SCHEMA)
+        releases = dynamodb.create_table(TableName=RELEASES_TABLE, **RELEASES_TABLE_SCHEMA)
         acks = dynamodb.create_table(
-            TableName="bluegreen-gateway-acks",
+            TableName=ACKS_TABLE,
             KeySchema=[{"AttributeName": "gateway_id", "KeyType": "HASH"}],
             AttributeDefinitions=[{"AttributeName": "gateway_id", "AttributeType": "S"}],
             BillingMode="PAY_PER_REQUEST",
@@ -236,9 +223,9 @@ class LocalWorkflow:
             cloudwatch.set_alarm_state(AlarmName=name, StateValue="OK", StateReason="local start")
         sfn = boto3.client("stepfunctions", region_name=REGION)
         state_machine_arn = sfn.create_state_machine(
-            name=f"{config.app}-{config.environment}-release",
+            name=state_machine_name(config),
             definition=load_definition(self.definition_path),
-            roleArn=f"arn:aws:iam::{ACCOUNT}:role/bluegreen-release",
+            roleArn=local_role_arn(RELEASE_WORKFLOW, ACCOUNT),
         )["stateMachineArn"]
         gateways = FakeGateways(config.gateways.ids, config.parameter_name, acks, ssm, clock)
         return LocalAws(config, clock, releases, acks, ssm, sfn, cloudwatch, state_machine_arn, gateways)
@@ -248,11 +235,12 @@ class LocalWorkflow:
     def _invoke(self, function_name: str, body: Any, response_headers: dict[str, str]) -> bytes:
         name = function_name.rsplit(":", 1)[-1].removeprefix("bluegreen-")
         event = json.loads(body) if body else {}
-        # Gateways heartbeat all the time (every poll, a couple of seconds); only their state when a
-        # step looks matters here, so they tick before every step.
-        self.aws.gateways.tick()
-        if self.on_invoke is not None:
-            self.on_invoke(name, event)
+        with as_administrator(self.iam):  # the harness's stand-ins and observers, not the function
+            # Gateways heartbeat all the time (every poll, a couple of seconds); only their state when
+            # a step looks matters here, so they tick before every step.
+            self.aws.gateways.tick()
+            if self.on_invoke is not None:
+                self.on_invoke(name, event)
         started = time.perf_counter()
         try:
             with self.faults.running(name):
@@ -275,7 +263,13 @@ class LocalWorkflow:
 
     def call_handler(self, name: str, event: dict[str, Any]) -> Any:
         module = importlib.import_module(HANDLERS[name])
-        return module.handler(event, FakeContext(name), rt=self.runtime)
+        with self.acting_as(name):
+            return module.handler(event, FakeContext(name), rt=self.runtime)
+
+    def acting_as(self, name: str) -> contextlib.AbstractContextManager[object]:
+        """AWS calls made in this block are function `name`'s (its role's, when IAM is enforced):
+        for handlers called from outside the workflow, as a Function URL or Slack calls them."""
+        return acting_as(self.iam, name)
 
     # -- driving an execution ---------------------------------------------------------------------
 

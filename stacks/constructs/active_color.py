@@ -72,7 +72,7 @@ class ActiveColorParameter(Construct):
         )
 
     def _build_create_once(self, logs: EncryptedLogs) -> cr.AwsCustomResource:
-        log_group = logs.log_group(self, "ProviderLogs")
+        log_group = logs.log_group(self, "ProviderLogs", name="lambda/ActiveColorProvider")
         log_group.grant_write(self.provider_role)
         call = self._put_parameter_call()
         return cr.AwsCustomResource(

@@ -38,6 +38,7 @@ from bluegreen.release.console import decision_state_machine_name
 from stacks import nag
 from stacks.constructs.encryption import EncryptedLogs
 from stacks.constructs.release_functions import ReleaseFunctions
+from stacks.constructs.workflow import PARTITION_SUBSTITUTION
 
 DECISION_ASL = Path(__file__).resolve().parents[2] / "statemachines" / "decision.asl.json"
 NOTIFYING_FUNCTIONS = (
@@ -123,9 +124,14 @@ class Approvals(Construct):
             state_machine_name=self.decision_name,
             state_machine_type=sfn.StateMachineType.STANDARD,
             definition_body=sfn.DefinitionBody.from_file(str(self._props.definition_path)),
-            definition_substitutions={"DecideApprovalFunctionArn": self.decide.function_arn},
+            definition_substitutions={
+                "DecideApprovalFunctionArn": self.decide.function_arn,
+                **PARTITION_SUBSTITUTION,
+            },
             logs=sfn.LogOptions(
-                destination=self._props.logs.log_group(self, "DecisionLogs"),
+                destination=self._props.logs.log_group(
+                    self, "DecisionLogs", name="decision", state_machine=True
+                ),
                 level=sfn.LogLevel.ALL,
                 # The input is a release id, a decision and a reason: no token, worth keeping.
                 include_execution_data=True,
@@ -172,6 +178,14 @@ class Approvals(Construct):
                     resources=[self.decide.function_arn],
                     conditions={"StringEquals": {"lambda:FunctionUrlAuthType": "AWS_IAM"}},
                 ),
+                # Function URLs created since October 2025 also need lambda:InvokeFunction (Lambda
+                # developer guide, "Control access to Lambda function URLs"); the condition keeps it
+                # to calls through the URL, so approvers gain no direct-invoke path around it.
+                iam.PolicyStatement(
+                    actions=["lambda:InvokeFunction"],
+                    resources=[self.decide.function_arn],
+                    conditions={"Bool": {"lambda:InvokedViaFunctionUrl": "true"}},
+                ),
             ],
         )
 
@@ -189,6 +203,11 @@ class Approvals(Construct):
                     actions=["lambda:InvokeFunctionUrl"],
                     resources=[self.start.function_arn],
                     conditions={"StringEquals": {"lambda:FunctionUrlAuthType": "AWS_IAM"}},
+                ),
+                iam.PolicyStatement(  # function URLs created since October 2025 need both actions
+                    actions=["lambda:InvokeFunction"],
+                    resources=[self.start.function_arn],
+                    conditions={"Bool": {"lambda:InvokedViaFunctionUrl": "true"}},
                 ),
                 iam.PolicyStatement(
                     actions=["states:DescribeExecution", "states:GetExecutionHistory"],

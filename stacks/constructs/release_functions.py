@@ -27,6 +27,9 @@ from stacks.constructs.storage import ReleaseTables
 from stacks.lambda_defaults import execution_role, new_function
 
 MAX_LAMBDA_SECONDS = 900
+RECORD_UPDATES = ("GetItem", "UpdateItem")
+"""What updating the release record takes: ReleaseStore.update_record reads the record back when a
+conditional write fails (a record deleted during the release, or one without its steps map)."""
 
 
 class ParameterAccess(StrEnum):
@@ -69,7 +72,9 @@ def release_function_specs(config: AppConfig) -> tuple[FunctionSpec, ...]:
             "prepare",
             "Validate input, read the active colour, take the lock, write the release record",
             releases_actions=("GetItem", "PutItem", "UpdateItem", "DeleteItem"),
+            acks_actions=("Scan",),  # a stale lock taken over: where that release left traffic
             parameter_access=read,
+            describe_alarms=True,  # no release starts while a watched alarm fires
         ),
         FunctionSpec(
             "Deploy",
@@ -80,7 +85,7 @@ def release_function_specs(config: AppConfig) -> tuple[FunctionSpec, ...]:
             read_manifests=True,
             cluster_access=edit,
             describe_cluster=True,
-            releases_actions=("UpdateItem",),
+            releases_actions=RECORD_UPDATES,
         ),
         FunctionSpec(
             "CheckRollout",
@@ -90,7 +95,7 @@ def release_function_specs(config: AppConfig) -> tuple[FunctionSpec, ...]:
             in_vpc=True,
             cluster_access=view,
             describe_cluster=True,
-            releases_actions=("UpdateItem",),
+            releases_actions=RECORD_UPDATES,
         ),
         FunctionSpec(
             "SmokeTests",
@@ -98,7 +103,7 @@ def release_function_specs(config: AppConfig) -> tuple[FunctionSpec, ...]:
             "Run the smoke suite through the preprod host",
             timeout_seconds=smoke_seconds,
             in_vpc=True,
-            releases_actions=("UpdateItem",),
+            releases_actions=RECORD_UPDATES,
         ),
         FunctionSpec(
             "RequestApproval",
@@ -107,7 +112,7 @@ def release_function_specs(config: AppConfig) -> tuple[FunctionSpec, ...]:
             in_vpc=True,
             cluster_access=view,
             describe_cluster=True,
-            releases_actions=("GetItem", "PutItem", "UpdateItem"),
+            releases_actions=(*RECORD_UPDATES, "PutItem"),
             describe_alarms=True,
         ),
         FunctionSpec(
@@ -149,7 +154,7 @@ def release_function_specs(config: AppConfig) -> tuple[FunctionSpec, ...]:
             in_vpc=True,
             cluster_access=view,
             describe_cluster=True,
-            releases_actions=("UpdateItem",),
+            releases_actions=RECORD_UPDATES,
             parameter_access=read,
             describe_alarms=True,
         ),
@@ -157,23 +162,22 @@ def release_function_specs(config: AppConfig) -> tuple[FunctionSpec, ...]:
             "Switch",
             "switch",
             "Point the active-colour parameter at the idle colour",
-            releases_actions=("UpdateItem",),
+            releases_actions=RECORD_UPDATES,  # GetItem also finds the Slack thread of the release
             parameter_access=read_write,
         ),
         FunctionSpec(
             "ConfirmGateways",
             "confirm_gateways",
-            "Check that every live gateway acknowledged the switch; revert on timeout",
+            "Check that every live gateway acknowledged the switch or the rollback",
             timeout_seconds=60,
-            releases_actions=("UpdateItem",),
-            acks_actions=("Scan", "GetItem"),
-            parameter_access=read_write,
+            releases_actions=RECORD_UPDATES,
+            acks_actions=("Scan",),
         ),
         FunctionSpec(
             "CheckBake",
             "check_bake",
             "Watch the release's alarms while the new colour bakes",
-            releases_actions=("UpdateItem",),
+            releases_actions=RECORD_UPDATES,
             describe_alarms=True,
         ),
         FunctionSpec(
@@ -181,28 +185,34 @@ def release_function_specs(config: AppConfig) -> tuple[FunctionSpec, ...]:
             "rollback",
             "Flip the parameter back to the previous colour",
             timeout_seconds=60,
-            releases_actions=("UpdateItem",),
-            acks_actions=("Scan",),
+            releases_actions=RECORD_UPDATES,  # GetItem also finds the Slack thread of the release
             parameter_access=read_write,
         ),
         FunctionSpec(
             "Finish",
             "finish",
             "Release the lock and record success",
-            releases_actions=("GetItem", "UpdateItem", "DeleteItem"),
+            # PutItem: a record deleted during the release is written again before the ending
+            releases_actions=("GetItem", "PutItem", "UpdateItem", "DeleteItem"),
         ),
         FunctionSpec(
             "RecordFailure",
             "record_failure",
             "Record why the release failed and release the lock",
-            releases_actions=("GetItem", "UpdateItem", "DeleteItem"),
+            # PutItem: a release refused before Prepare wrote its record (or whose record was
+            # deleted meanwhile) gets one here
+            releases_actions=("GetItem", "PutItem", "UpdateItem", "DeleteItem"),
+            acks_actions=("Scan",),
+            parameter_access=read,
         ),
         FunctionSpec(
             "ExecutionEnded",
             "execution_ended",
             "An execution stopped, timed out or failed without recording: release the lock, close it",
             in_workflow=False,
-            releases_actions=("GetItem", "UpdateItem", "DeleteItem"),
+            # PutItem: a record deleted during the release is restored from the execution's input
+            releases_actions=("GetItem", "PutItem", "UpdateItem", "DeleteItem"),
+            acks_actions=("Scan",),
             parameter_access=read,
         ),
     )
@@ -239,7 +249,7 @@ class ReleaseFunctions(Construct):
     def _build_function(self, spec: FunctionSpec) -> None:
         props = self._props
         role = execution_role(self, f"{spec.construct_id}Role", description=f"bluegreen {spec.construct_id}")
-        log_group = props.logs.log_group(self, f"{spec.construct_id}Logs")
+        log_group = props.logs.log_group(self, f"{spec.construct_id}Logs", name=f"lambda/{spec.construct_id}")
         log_group.grant_write(role)
         network = props.network if spec.in_vpc else None
         if network is not None:
@@ -299,18 +309,15 @@ class ReleaseFunctions(Construct):
             )
 
     def _grant_alarms(self, spec: FunctionSpec, role: iam.IRole) -> None:
-        alarm_arns = self.alarm_arns
-        if spec.describe_alarms and alarm_arns:
-            role.add_to_principal_policy(
-                iam.PolicyStatement(actions=["cloudwatch:DescribeAlarms"], resources=alarm_arns)
-            )
+        if spec.describe_alarms:
+            grant_describe_alarms(role)
 
     def _grant_manifests(self, spec: FunctionSpec, role: iam.IRole) -> None:
         """Read the release manifests (input `manifests`), only from the configured bucket."""
         bucket = self._props.config.manifests_bucket
         if spec.read_manifests and bucket:
             role.add_to_principal_policy(
-                iam.PolicyStatement(actions=["s3:GetObject"], resources=[f"arn:aws:s3:::{bucket}/*"])
+                iam.PolicyStatement(actions=["s3:GetObject"], resources=[manifests_objects_arn(self, bucket)])
             )
 
     @property
@@ -318,21 +325,6 @@ class ReleaseFunctions(Construct):
         return self._props.config
 
     # -- wiring to the workflow and beyond --------------------------------------------------
-
-    @property
-    def alarm_arns(self) -> list[str]:
-        stack = Stack.of(self)
-        return [
-            stack.format_arn(
-                service="cloudwatch",
-                resource="alarm",
-                resource_name=name,
-                arn_format=ArnFormat.COLON_RESOURCE_NAME,
-            )
-            for name in self._props.config.alarms.all_watched_names(
-                self._props.config.app, self._props.config.environment
-            )
-        ]
 
     def workflow_substitutions(self) -> dict[str, str]:
         """`${<Id>FunctionArn}` -> ARN, for every function the workflow invokes."""
@@ -395,6 +387,26 @@ class ReleaseFunctions(Construct):
             self.roles[function_id].add_to_principal_policy(
                 iam.PolicyStatement(actions=["secretsmanager:GetSecretValue"], resources=arns)
             )
+
+
+def grant_describe_alarms(role: iam.IRole) -> None:
+    """DescribeAlarms on `*`: the watched alarms include each colour's composite release-health
+    alarm, and DescribeAlarms returns composite alarms only to a caller allowed on `*` (CloudWatch
+    API reference, DescribeAlarms). A narrower grant reads the composite as missing, which refuses
+    every release. The action reads alarm states only, and has no condition keys to narrow it."""
+    role.add_to_principal_policy(iam.PolicyStatement(actions=["cloudwatch:DescribeAlarms"], resources=["*"]))
+
+
+def manifests_objects_arn(scope: Construct, bucket: str) -> str:
+    """`arn:<partition>:s3:::<bucket>/*`, in the stack's partition (S3 ARNs have no region or account)."""
+    return Stack.of(scope).format_arn(
+        service="s3",
+        region="",
+        account="",
+        resource=bucket,
+        resource_name="*",
+        arn_format=ArnFormat.SLASH_RESOURCE_NAME,
+    )
 
 
 def _grant_items(role: iam.IRole, table: dynamodb.ITable, actions: Sequence[str]) -> None:

@@ -15,15 +15,18 @@ from aws_cdk import aws_events as events
 from aws_cdk import aws_events_targets as targets
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_stepfunctions as sfn
 from cdk_nag import NagPackSuppression, NagSuppressions
 from constructs import Construct
 
+from bluegreen.adapters.release_store import HISTORY_INDEX
 from bluegreen.config import AppConfig
 from stacks import nag
 from stacks.constructs.active_color import ActiveColorParameter
 from stacks.constructs.cluster_access import ClusterAccess, ClusterAccessLevel
 from stacks.constructs.encryption import EncryptedLogs
 from stacks.constructs.network import ClusterNetwork
+from stacks.constructs.release_functions import grant_describe_alarms
 from stacks.constructs.storage import ReleaseTables
 from stacks.lambda_defaults import execution_role, new_function
 
@@ -42,6 +45,8 @@ class RollbackEventsProps:
     parameter: ActiveColorParameter
     cluster: ClusterAccess
     alarm_names: Sequence[str]
+    state_machine: sfn.StateMachine
+    """The release workflow: both functions ask whether the execution holding the lock still runs."""
 
 
 class RollbackEvents(Construct):
@@ -57,9 +62,10 @@ class RollbackEvents(Construct):
             timeout_seconds=min(MAX_LAMBDA_SECONDS, confirm + 60),
             cluster_access=ClusterAccessLevel.VIEW,
             acks=True,
+            reads_history=True,  # `bluegreen rollback --to` finds the newest release on a colour
         )
         props.parameter.grant_write(self.rollback_role)
-        self._grant_describe_alarms(self.rollback_role)
+        grant_describe_alarms(self.rollback_role)
         self.scale_down_role, self.scale_down_function = self._build_function(
             "ScaleDown",
             "scale_down",
@@ -67,9 +73,11 @@ class RollbackEvents(Construct):
             timeout_seconds=120,
             cluster_access=ClusterAccessLevel.EDIT,
             acks=False,
+            reads_history=False,
         )
         for role in (self.rollback_role, self.scale_down_role):
             self._grant_notifier_secret(role)
+            self._grant_execution_lookup(role)
         self.alarm_rule = self._build_alarm_rule() if config.rollback.on_alarm else None
         self.scale_down_rule = self._build_scale_down_rule()
         self._suppress_findings()
@@ -85,10 +93,11 @@ class RollbackEvents(Construct):
         timeout_seconds: int,
         cluster_access: ClusterAccessLevel,
         acks: bool,
+        reads_history: bool,
     ) -> tuple[iam.Role, lambda_.Function]:
         props = self._props
         role = execution_role(self, f"{construct_id}Role", description=f"bluegreen {construct_id}")
-        log_group = props.logs.log_group(self, f"{construct_id}Logs")
+        log_group = props.logs.log_group(self, f"{construct_id}Logs", name=f"lambda/{construct_id}")
         log_group.grant_write(role)
         props.network.grant_eni_management(role)
         environment = {
@@ -112,6 +121,13 @@ class RollbackEvents(Construct):
             security_groups=props.network.security_groups,
         )
         _grant_items(role, props.tables.releases.table_arn, LOCK_AND_RECORD)
+        if reads_history:
+            role.add_to_principal_policy(
+                iam.PolicyStatement(
+                    actions=["dynamodb:Query"],
+                    resources=[f"{props.tables.releases.table_arn}/index/{HISTORY_INDEX}"],
+                )
+            )
         if acks:
             _grant_items(role, props.tables.acks.table_arn, ("Scan",))
         props.parameter.grant_read(role)
@@ -119,21 +135,18 @@ class RollbackEvents(Construct):
         props.cluster.add_access_entry(f"{construct_id}AccessEntry", role, cluster_access)
         return role, function
 
-    def _grant_describe_alarms(self, role: iam.IRole) -> None:
-        stack = Stack.of(self)
-        arns = [
-            stack.format_arn(
-                service="cloudwatch",
-                resource="alarm",
-                resource_name=name,
-                arn_format=ArnFormat.COLON_RESOURCE_NAME,
-            )
-            for name in self._props.alarm_names
-        ]
-        if arns:
-            role.add_to_principal_policy(
-                iam.PolicyStatement(actions=["cloudwatch:DescribeAlarms"], resources=arns)
-            )
+    def _grant_execution_lookup(self, role: iam.IRole) -> None:
+        """DescribeExecution on the release workflow's executions: a lock held by an execution that
+        no longer runs is stale, and may be taken over."""
+        executions = Stack.of(self).format_arn(
+            service="states",
+            resource="execution",
+            resource_name=f"{self._props.state_machine.state_machine_name}:*",
+            arn_format=ArnFormat.COLON_RESOURCE_NAME,
+        )
+        role.add_to_principal_policy(
+            iam.PolicyStatement(actions=["states:DescribeExecution"], resources=[executions])
+        )
 
     def _grant_notifier_secret(self, role: iam.IRole) -> None:
         """Both functions notify: with Slack configured (approvals), they read its bot token."""
@@ -186,20 +199,25 @@ class RollbackEvents(Construct):
     # -- cdk-nag --------------------------------------------------------------------------------
 
     def _suppress_findings(self) -> None:
-        for role, function in (
-            (self.rollback_role, self.rollback_function),
-            (self.scale_down_role, self.scale_down_function),
+        for role, function, describes_alarms in (
+            (self.rollback_role, self.rollback_function, True),
+            (self.scale_down_role, self.scale_down_function, False),
         ):
             NagSuppressions.add_resource_suppressions(
                 role,
                 [
                     NagPackSuppression(
                         id="AwsSolutions-IAM5",
-                        reason=nag.XRAY_REASON + nag.VPC_DESCRIBE_REASON,
+                        reason=nag.any_resource_reason(in_vpc=True, describe_alarms=describes_alarms),
                         applies_to=[nag.ANY_RESOURCE],
                     ),
                     NagPackSuppression(
                         id="AwsSolutions-IAM5", reason=nag.ENI_REASON, applies_to=[nag.FUNCTION_ENIS]
+                    ),
+                    NagPackSuppression(
+                        id="AwsSolutions-IAM5",
+                        reason=nag.LOCK_HOLDER_EXECUTIONS_REASON,
+                        applies_to=[nag.THIS_STATE_MACHINES_EXECUTIONS],
                     ),
                 ],
                 apply_to_children=True,

@@ -6,7 +6,7 @@ import re
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
-from aws_cdk import Annotations
+from aws_cdk import Annotations, Aws
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_stepfunctions as sfn
@@ -15,6 +15,8 @@ from constructs import Construct
 from stacks.constructs.encryption import EncryptedLogs
 
 PLACEHOLDER = re.compile(r"\$\{([A-Za-z0-9_]+)\}")
+PARTITION_SUBSTITUTION = {"Partition": Aws.PARTITION}
+"""Service-integration ARNs (`arn:${Partition}:states:::lambda:invoke...`) in the stack's partition."""
 
 
 def asl_placeholders(definition: str) -> set[str]:
@@ -45,8 +47,9 @@ class ReleaseWorkflow(Construct):
         logs: EncryptedLogs,
     ) -> None:
         super().__init__(scope, construct_id)
+        substitutions = {**substitutions, **PARTITION_SUBSTITUTION}
         self._check_placeholders(definition_path, substitutions)
-        self.log_group = logs.log_group(self, "Logs")
+        self.log_group = logs.log_group(self, "Logs", name="release", state_machine=True)
         self.state_machine = self._build_state_machine(definition_path, substitutions)
         self._grant_invoke(functions)
 

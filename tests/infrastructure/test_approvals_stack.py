@@ -138,7 +138,8 @@ def test_console_decision_workflow_passes_only_the_input_and_its_execution_to_de
     }
     decide_id, _ = function_by_module(synthesized.resources, "decide_approval")
     assert properties["DefinitionSubstitutions"] == {
-        "DecideApprovalFunctionArn": {"Fn::GetAtt": [decide_id, "Arn"]}
+        "DecideApprovalFunctionArn": {"Fn::GetAtt": [decide_id, "Arn"]},
+        "Partition": {"Ref": "AWS::Partition"},
     }
     role_id = properties["RoleArn"]["Fn::GetAtt"][0]
     invoke = permissions(synthesized.resources, role_id)["lambda:InvokeFunction"]
@@ -170,6 +171,7 @@ def test_approvers_policy_allows_exactly_deciding(synthesized: Synthesized) -> N
             "arn:<AWS::Partition>:states:<AWS::Region>:<AWS::AccountId>:execution:bluegreen-myapp-prod-decision:*"
         ),
         "lambda:InvokeFunctionUrl": f"<{decide_id}.Arn>",
+        "lambda:InvokeFunction": f"<{decide_id}.Arn>",  # through the URL only: test_aws_rules.py
     }
     url_statement = next(
         s for s in policy["PolicyDocument"]["Statement"] if s["Action"] == "lambda:InvokeFunctionUrl"

@@ -45,6 +45,8 @@ ANY_RESOURCE_ALLOWED = {
     "logs:PutResourcePolicy",
     "logs:DescribeResourcePolicies",
     "logs:DescribeLogGroups",
+    # DescribeAlarms returns composite alarms only to a caller allowed on '*' (test_aws_rules.py)
+    "cloudwatch:DescribeAlarms",
 }
 VPC_MODULES = {
     "deploy",
@@ -80,8 +82,7 @@ class Names:
         )
         self.parameter = arn("ssm", f"parameter{config.parameter_name}")
         self.cluster = arn("eks", f"cluster/{config.cluster.name}")
-        watched = config.alarms.all_watched_names(config.app, config.environment)
-        self.alarms = {arn("cloudwatch", f"alarm:{name}") for name in watched}
+        self.alarms = {"*"}  # composite alarms are described only on '*' (test_aws_rules.py)
         state_machine_id, _ = release_state_machine(resources)
         self.state_machine = f"<{state_machine_id}>"
         self.executions = arn("states", f"execution:<{state_machine_id}.Name>:*")
@@ -105,22 +106,26 @@ def names(synthesized: Synthesized) -> Names:
 def expected_permissions(module: str, n: Names) -> dict[str, set[str]]:
     """The brief, per function: what it may do beyond logs, X-Ray and (in a VPC) its ENIs."""
     releases = n.releases
+    # update_record reads the record back when a conditional write fails
+    record_updates = {"dynamodb:GetItem": {releases}, "dynamodb:UpdateItem": {releases}}
     table: dict[str, dict[str, set[str]]] = {
         "prepare": {
             **{f"dynamodb:{a}": {releases} for a in ("GetItem", "PutItem", "UpdateItem", "DeleteItem")},
             "ssm:GetParameter": {n.parameter},
             "states:DescribeExecution": {n.executions},
+            "cloudwatch:DescribeAlarms": n.alarms,
+            "dynamodb:Scan": {n.acks},  # a stale lock taken over: where that release left traffic
             "secretsmanager:GetSecretValue": n.bot_token,
         },
         "deploy": {
             "eks:DescribeCluster": {n.cluster},
-            "dynamodb:UpdateItem": {releases},
+            **record_updates,
             # the release manifests: the one bucket from config, read only
-            "s3:GetObject": {"arn:aws:s3:::myapp-release-artifacts/*"},
+            "s3:GetObject": {"arn:<AWS::Partition>:s3:::myapp-release-artifacts/*"},
         },
-        "check_rollout": {"eks:DescribeCluster": {n.cluster}, "dynamodb:UpdateItem": {releases}},
+        "check_rollout": {"eks:DescribeCluster": {n.cluster}, **record_updates},
         "smoke_tests": {
-            "dynamodb:UpdateItem": {releases},
+            **record_updates,
             **({"secretsmanager:GetSecretValue": n.secrets} if n.secrets else {}),
         },
         "request_approval": {
@@ -156,39 +161,40 @@ def expected_permissions(module: str, n: Names) -> dict[str, set[str]]:
             "eks:DescribeCluster": {n.cluster},
             "cloudwatch:DescribeAlarms": n.alarms,
             "ssm:GetParameter": {n.parameter},
-            "dynamodb:UpdateItem": {releases},
+            **record_updates,
         },
         "switch": {
             "ssm:GetParameter": {n.parameter},
             "ssm:PutParameter": {n.parameter},
-            "dynamodb:UpdateItem": {releases},
+            **record_updates,  # GetItem also finds the release's Slack thread
             "secretsmanager:GetSecretValue": n.bot_token,
         },
-        "confirm_gateways": {
-            "dynamodb:Scan": {n.acks},
-            "dynamodb:GetItem": {n.acks},
-            "ssm:GetParameter": {n.parameter},
-            "ssm:PutParameter": {n.parameter},
-            "dynamodb:UpdateItem": {releases},
-        },
-        "check_bake": {"cloudwatch:DescribeAlarms": n.alarms, "dynamodb:UpdateItem": {releases}},
+        "confirm_gateways": {"dynamodb:Scan": {n.acks}, **record_updates},
+        "check_bake": {"cloudwatch:DescribeAlarms": n.alarms, **record_updates},
         "rollback": {
             "ssm:GetParameter": {n.parameter},
             "ssm:PutParameter": {n.parameter},
-            "dynamodb:Scan": {n.acks},
-            "dynamodb:UpdateItem": {releases},
+            **record_updates,  # GetItem also finds the release's Slack thread
             "secretsmanager:GetSecretValue": n.bot_token,
         },
+        # The ways out that may find traffic elsewhere read the parameter and the gateways' acks.
         "finish": {
-            **{f"dynamodb:{a}": {releases} for a in ("GetItem", "UpdateItem", "DeleteItem")},
+            # PutItem: a record deleted during the release is written again
+            **{f"dynamodb:{a}": {releases} for a in ("GetItem", "PutItem", "UpdateItem", "DeleteItem")},
             "secretsmanager:GetSecretValue": n.bot_token,
         },
         "record_failure": {
-            **{f"dynamodb:{a}": {releases} for a in ("GetItem", "UpdateItem", "DeleteItem")},
+            # PutItem: a release refused before Prepare wrote its record gets one
+            **{f"dynamodb:{a}": {releases} for a in ("GetItem", "PutItem", "UpdateItem", "DeleteItem")},
+            "dynamodb:Scan": {n.acks},
+            "ssm:GetParameter": {n.parameter},
             "secretsmanager:GetSecretValue": n.bot_token,
         },
         "execution_ended": {
-            **{f"dynamodb:{a}": {releases} for a in ("GetItem", "UpdateItem", "DeleteItem")},
+            # PutItem and DescribeExecution: a deleted record is restored from the execution's input
+            **{f"dynamodb:{a}": {releases} for a in ("GetItem", "PutItem", "UpdateItem", "DeleteItem")},
+            "states:DescribeExecution": {n.executions},
+            "dynamodb:Scan": {n.acks},
             "ssm:GetParameter": {n.parameter},
             "secretsmanager:GetSecretValue": n.bot_token,
         },
@@ -330,7 +336,8 @@ def test_function_runtime_tracing_environment_and_logs(synthesized: Synthesized,
     assert environment["POWERTOOLS_LOG_LEVEL"] == "INFO"
     assert environment["BLUEGREEN_CONFIG"] == "config/myapp.yaml"
     assert environment["RELEASES_TABLE"] == {"Ref": releases_id}
-    assert ("ACKS_TABLE" in environment) == (module in {"confirm_gateways", "rollback"})
+    acks_readers = {"prepare", "confirm_gateways", "record_failure", "execution_ended"}
+    assert ("ACKS_TABLE" in environment) == (module in acks_readers)
     log_group: dict[str, Any] = resources[properties["LoggingConfig"]["LogGroup"]["Ref"]]
     assert "KmsKeyId" in log_group["Properties"]
     assert log_group["Properties"]["RetentionInDays"] > 0

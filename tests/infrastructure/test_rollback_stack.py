@@ -112,10 +112,6 @@ def test_rollback_function_may_flip_the_parameter_and_only_view_the_cluster(synt
     lock_and_record = {
         f"dynamodb:{a}": {n.releases} for a in ("GetItem", "PutItem", "UpdateItem", "DeleteItem")
     }
-    watched = {
-        arn("cloudwatch", f"alarm:{name}")
-        for name in [*synthesized.config.alarms.names, *(HEALTH.format(color=c.value) for c in Color)]
-    }
     secret = notifier_secret_name(synthesized.config)
     slack = (
         {"secretsmanager:GetSecretValue": {arn("secretsmanager", f"secret:{secret}-??????")}}
@@ -128,14 +124,20 @@ def test_rollback_function_may_flip_the_parameter_and_only_view_the_cluster(synt
         "dynamodb:Scan": {n.acks},
         "ssm:GetParameter": {n.parameter},
         "ssm:PutParameter": {n.parameter},
-        "cloudwatch:DescribeAlarms": watched,
+        # composite alarms (each colour's release health) are described only on '*'
+        "cloudwatch:DescribeAlarms": {"*"},
         "eks:DescribeCluster": {n.cluster},
+        # a lock held by an execution that no longer runs may be taken over
+        "states:DescribeExecution": {n.executions},
+        # `rollback --to` finds the newest release on a colour
+        "dynamodb:Query": {f"{n.releases}/index/History"},
     }
     assert _own_permissions(synthesized, "scale_down") == {
         **slack,
         **lock_and_record,
         "ssm:GetParameter": {n.parameter},
         "eks:DescribeCluster": {n.cluster},
+        "states:DescribeExecution": {n.executions},
     }
     # and in the cluster: the rollback views, the scale-down edits, both in blue and green only
     entries = {

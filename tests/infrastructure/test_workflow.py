@@ -3,12 +3,14 @@ wired to the functions by definition substitutions, and allowed to invoke exactl
 
 from __future__ import annotations
 
+import fnmatch
 from pathlib import Path
 
 import pytest
 
 from stacks.constructs.workflow import asl_placeholders
 from tests.infrastructure.cfn import (
+    as_list,
     function_by_module,
     of_type,
     one,
@@ -51,16 +53,28 @@ def test_state_machine_is_standard_logged_all_and_traced(synthesized: Synthesize
     assert key["Properties"]["EnableKeyRotation"] is True
 
 
-def test_key_policy_lets_cloudwatch_logs_of_this_region_use_the_key_for_this_accounts_log_groups(
+def test_key_policy_lets_cloudwatch_logs_use_the_key_for_this_stacks_log_groups_only(
     synthesized: Synthesized,
 ) -> None:
+    # Given the key policy's statement for CloudWatch Logs
     _, key = one(synthesized.resources, "AWS::KMS::Key")
     statements = key["Properties"]["KeyPolicy"]["Statement"]
     logs = [s for s in statements if "Service" in s.get("Principal", {})]
     assert len(logs) == 1
     assert render(logs[0]["Principal"]["Service"]) == "logs.<AWS::Region>.amazonaws.com"
     condition = logs[0]["Condition"]["ArnLike"]["kms:EncryptionContext:aws:logs:arn"]
-    assert render(condition) == "arn:<AWS::Partition>:logs:<AWS::Region>:<AWS::AccountId>:log-group:*"
+    patterns = {render(c) for c in as_list(condition)}
+
+    # Then it names this stack's log-group prefixes, not every log group of the account
+    log_group = "arn:<AWS::Partition>:logs:<AWS::Region>:<AWS::AccountId>:log-group:"
+    assert patterns == {
+        f"{log_group}/bluegreen/myapp/prod/*",
+        f"{log_group}/aws/vendedlogs/states/bluegreen/myapp/prod/*",
+    }
+    # and every log group of the stack falls under one of them, so none is left unable to write
+    for group in of_type(synthesized.resources, "AWS::Logs::LogGroup").values():
+        name = group["Properties"]["LogGroupName"]
+        assert any(fnmatch.fnmatchcase(f"{log_group}{name}", p) for p in patterns), name
 
 
 def test_every_placeholder_in_the_definition_is_substituted_with_its_functions_arn(
@@ -73,7 +87,8 @@ def test_every_placeholder_in_the_definition_is_substituted_with_its_functions_a
 
     # Then each is substituted, by the ARN of the function whose handler it names
     assert placeholders <= substitutions.keys()
-    assert set(substitutions) == {f"{name}FunctionArn" for name in WORKFLOW_FUNCTIONS}
+    assert set(substitutions) == {f"{name}FunctionArn" for name in WORKFLOW_FUNCTIONS} | {"Partition"}
+    assert substitutions["Partition"] == {"Ref": "AWS::Partition"}
     for name in WORKFLOW_FUNCTIONS:
         function_id, _ = function_by_module(synthesized.resources, MODULE_OF[name])
         assert substitutions[f"{name}FunctionArn"] == {"Fn::GetAtt": [function_id, "Arn"]}

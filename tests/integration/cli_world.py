@@ -17,6 +17,7 @@ from bluegreen.local.cluster import seed_cluster
 from bluegreen.local.fake_kube import FakeKubeServer, RolloutMode
 from bluegreen.local.preprod import FakePreprod
 from bluegreen.local.server_workflow import ServerWorkflow
+from tests.integration.iam_session import session_iam
 from tests.integration.release_world import APPROVER, MYAPP, local_config
 
 MOTO_CALLER = "arn:aws:sts::123456789012:user/moto"
@@ -85,5 +86,6 @@ def cli_world(**overrides: Any) -> Iterator[CliWorld]:
         )
         seed_cluster(kube, config)
         kube.store.default_mode = RolloutMode.COMPLETE
-        with ServerWorkflow(config, StaticApiClientFactory(kube.client_configuration())) as workflow:
+        kube_client = StaticApiClientFactory(kube.client_configuration())
+        with ServerWorkflow(config, kube_client, iam=session_iam()) as workflow:
             yield CliWorld(workflow, kube, preprod)

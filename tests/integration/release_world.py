@@ -15,6 +15,7 @@ from bluegreen.local.fake_kube import FakeKubeServer, RolloutMode
 from bluegreen.local.preprod import FakePreprod
 from bluegreen.local.workflow import LocalWorkflow
 from bluegreen.smoke import SecretsProvider
+from tests.integration.iam_session import session_iam
 
 MYAPP = Path(__file__).resolve().parents[2] / "config" / "myapp.yaml"
 REPO = "123456789012.dkr.ecr.eu-west-1.amazonaws.com/myapp"
@@ -75,6 +76,7 @@ def release_world(
         config = local_config(preprod_url or preprod.url, payment_suite=preprod_url is not None, **overrides)
         seed_cluster(kube, config)
         kube.store.default_mode = RolloutMode.COMPLETE
-        with LocalWorkflow(config, StaticApiClientFactory(kube.client_configuration())) as workflow:
+        kube_client = StaticApiClientFactory(kube.client_configuration())
+        with LocalWorkflow(config, kube_client, iam=session_iam()) as workflow:
             workflow.runtime.secrets = secrets
             yield World(workflow, kube, preprod)

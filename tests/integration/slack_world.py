@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 from typing import Any, cast
 from urllib.parse import urlencode
 
+import boto3
+
 from bluegreen.adapters.slack import (
     APPROVE_ACTION,
     REASON_BLOCK,
@@ -25,7 +27,9 @@ from bluegreen.adapters.slack import (
 )
 from bluegreen.adapters.slack_http import SignatureVerifier, SigningSecrets
 from bluegreen.local.fake_slack import FakeSlack
+from bluegreen.local.names import REGION
 from bluegreen.local.workflow import FakeContext
+from bluegreen.smoke import SecretsManagerSecrets
 from tests.integration.release_world import World, release_world
 
 SIGNING_SECRET = "test-signing-secret-0123456789abcdef"
@@ -93,12 +97,13 @@ class SlackWorld:
     def send_event(self, event: dict[str, Any]) -> dict[str, Any]:
         import lambdas.slack_interactions as module
 
-        result: dict[str, Any] = module.handler(
-            event,
-            cast(Any, FakeContext("SlackInteractions")),
-            rt=self.world.workflow.runtime,
-            verifier=self.verifier,
-        )
+        with self.world.workflow.acting_as("SlackInteractions"):
+            result: dict[str, Any] = module.handler(
+                event,
+                cast(Any, FakeContext("SlackInteractions")),
+                rt=self.world.workflow.runtime,
+                verifier=self.verifier,
+            )
         return result
 
     def click(
@@ -149,8 +154,14 @@ class SlackWorld:
 def slack_release_world(**overrides: Any) -> Iterator[SlackWorld]:
     with FakeSlack() as slack, release_world(**overrides) as world:
         rt = world.workflow.runtime
+        # The bot token is read from Secrets Manager on first use, as on AWS (by whichever function
+        # notifies first: locally they share one notifier, where each Lambda container has its own).
+        token_secret = world.config.approvals.slack_bot_token_secret or "slack-bot-token"
+        boto3.client("secretsmanager", region_name=REGION).create_secret(
+            Name=token_secret, SecretString=BOT_TOKEN
+        )
         notifier = SlackNotifier(
-            token=lambda: BOT_TOKEN,
+            token=lambda: SecretsManagerSecrets().get_secret(token_secret),
             channel=world.config.approvals.slack_channel or "C0TEST",
             base_url=slack.api_url,
             message_ref=lambda rid: MessageRef.from_record(

@@ -20,8 +20,7 @@ from click.testing import CliRunner
 import lambdas.decide_approval as decide_approval
 from bluegreen.cli import commands  # noqa: F401 - registers approve/reject
 from bluegreen.cli.main import cli
-from bluegreen.local.workflow import FakeContext
-from bluegreen.runtime import Runtime
+from bluegreen.local.workflow import FakeContext, LocalWorkflow
 from tests.integration.release_world import MYAPP, release_world
 
 ALICE = "arn:aws:sts::123456789012:assumed-role/release-approver/alice"
@@ -29,7 +28,7 @@ MALLORY = "arn:aws:sts::123456789012:assumed-role/developer/mallory"
 
 
 @contextmanager
-def function_url(rt: Runtime, identity: str) -> Iterator[tuple[str, list[dict[str, str]]]]:
+def function_url(workflow: LocalWorkflow, identity: str) -> Iterator[tuple[str, list[dict[str, str]]]]:
     seen: list[dict[str, str]] = []
 
     class Handler(BaseHTTPRequestHandler):
@@ -49,7 +48,9 @@ def function_url(rt: Runtime, identity: str) -> Iterator[tuple[str, list[dict[st
                 "isBase64Encoded": False,
                 "requestContext": {"authorizer": {"iam": {"userArn": identity}}},
             }
-            result = decide_approval.handler(event, cast(Any, FakeContext("DecideApproval")), rt=rt)
+            context = cast(Any, FakeContext("DecideApproval"))
+            with workflow.acting_as("DecideApproval"):
+                result = decide_approval.handler(event, context, rt=workflow.runtime)
             self._reply(result["statusCode"], json.loads(result["body"]))
 
         def _reply(self, status: int, body: dict[str, Any]) -> None:
@@ -80,7 +81,7 @@ def test_approve_from_the_cli_records_the_verified_iam_identity() -> None:
         arn = world.workflow.start({"version": "v2", "triggered_by": "ci-pipeline"})
         release_id = arn.rsplit(":", 1)[-1]
         world.workflow.wait_for_approval_request(release_id)
-        with function_url(world.workflow.runtime, ALICE) as (url, seen):
+        with function_url(world.workflow, ALICE) as (url, seen):
             result = run(url, "approve", release_id)
         assert result.exit_code == 0, result.output
         assert "approved by" in result.output
@@ -96,7 +97,7 @@ def test_reject_from_the_cli_needs_a_reason_and_records_it() -> None:
         arn = world.workflow.start({"version": "v2", "triggered_by": "ci-pipeline"})
         release_id = arn.rsplit(":", 1)[-1]
         world.workflow.wait_for_approval_request(release_id)
-        with function_url(world.workflow.runtime, ALICE) as (url, _):
+        with function_url(world.workflow, ALICE) as (url, _):
             assert run(url, "reject", release_id).exit_code == 2  # --reason is required
             result = run(url, "--json", "reject", release_id, "--reason", "payments freeze")
         assert result.exit_code == 0, result.output
@@ -119,7 +120,7 @@ def test_refused_decisions_exit_1_with_the_reason(identity: str, triggered_by: s
         arn = world.workflow.start({"version": "v2", "triggered_by": triggered_by})
         release_id = arn.rsplit(":", 1)[-1]
         world.workflow.wait_for_approval_request(release_id)
-        with function_url(world.workflow.runtime, identity) as (url, _):
+        with function_url(world.workflow, identity) as (url, _):
             result = run(url, "approve", release_id)
         assert result.exit_code == 1
         assert refusal in result.output

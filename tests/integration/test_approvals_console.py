@@ -13,6 +13,8 @@ import pytest
 
 import lambdas.decide_approval as decide_approval
 from bluegreen.errors import ApprovalDecisionError
+from bluegreen.local.iam_roles import local_role_arn
+from bluegreen.local.template_roles import DECISION_WORKFLOW
 from bluegreen.local.workflow import ACCOUNT, FakeContext, load_definition
 from bluegreen.release.console import decision_state_machine_name
 from tests.integration.release_world import World, release_world
@@ -25,7 +27,7 @@ def decision_workflow(world: World, name: str | None = None) -> str:
         world.workflow.aws.sfn.create_state_machine(
             name=name or decision_state_machine_name(world.config.app, world.config.environment),
             definition=load_definition(DECISION_ASL),
-            roleArn=f"arn:aws:iam::{ACCOUNT}:role/bluegreen-decision",
+            roleArn=local_role_arn(DECISION_WORKFLOW, ACCOUNT),
         )["stateMachineArn"]
     )
 
@@ -46,7 +48,11 @@ def waiting_release(world: World) -> tuple[str, str]:
 
 
 def invoke(world: World, event: dict[str, Any]) -> Any:
-    return decide_approval.handler(event, cast(Any, FakeContext("DecideApproval")), rt=world.workflow.runtime)
+    """A direct invocation of DecideApproval, running under its role as on AWS."""
+    with world.workflow.acting_as("DecideApproval"):
+        return decide_approval.handler(
+            event, cast(Any, FakeContext("DecideApproval")), rt=world.workflow.runtime
+        )
 
 
 def test_console_rejection_records_the_proven_decision_execution() -> None:

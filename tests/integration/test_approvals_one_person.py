@@ -24,7 +24,7 @@ SLACK_APPROVERS = {"approvals__slack_approvers": [APPROVER_U, ALICE_U]}
 
 
 def cli_decide(world: World, approver: str, release_id: str, decision: str = "approve") -> dict[str, Any]:
-    with function_url(world.workflow.runtime, approver) as (url, _):
+    with function_url(world.workflow, approver) as (url, _):
         env = {"BLUEGREEN_DECIDE_URL": url, "AWS_REGION": "us-east-1"}
         args = ["--config", str(MYAPP), "--json", decision, release_id]
         if decision == "reject":

@@ -170,3 +170,33 @@ def test_a_timed_out_approval_says_so_in_slack_and_a_late_click_is_stale() -> No
         assert "bluegreen_approve" not in timed_out
         sw.click(approval_id, APPROVER_U)
         assert "no longer waiting for approval" in sw.last_answer()
+
+
+def test_the_switch_and_a_rollback_during_the_bake_are_told_in_the_requests_thread() -> None:
+    with slack_release_world() as sw:
+        # Given a release whose payment alarm fires while it bakes on green
+        keep_token = sw.world.workflow.on_invoke
+        assert keep_token is not None
+
+        def fire_during_bake(function: str, event: dict[str, object]) -> None:
+            keep_token(function, event)
+            if function == "CheckBake":
+                sw.world.workflow.aws.cloudwatch.set_alarm_state(
+                    AlarmName="myapp-prod-payment-failures", StateValue="ALARM", StateReason="declines spiked"
+                )
+
+        sw.world.workflow.on_invoke = fire_during_bake
+        arn, release_id, approval_id = sw.start()
+
+        # When it is approved in Slack, switches, and rolls back
+        sw.click(approval_id, APPROVER_U)
+        assert sw.world.workflow.wait_for_end(arn)["status"] == "FAILED"
+        assert sw.world.active_color() == "blue"
+
+        # Then the switch and the rollback each reply in the approval request's thread
+        thread = sw.world.workflow.record(release_id)["slack_message"]["ts"]
+        posts = sw.slack.of("chat.postMessage")
+        switched = [c for c in posts if "myapp.com switched from blue to green" in str(c.args.get("text"))]
+        rolled_back = [c for c in posts if "myapp.com rolling back to blue" in str(c.args.get("text"))]
+        assert [c.args.get("thread_ts") for c in switched] == [thread]
+        assert [c.args.get("thread_ts") for c in rolled_back] == [thread]

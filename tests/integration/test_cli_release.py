@@ -78,7 +78,9 @@ def test_triggered_by_defaults_to_the_callers_identity(world: CliWorld) -> None:
     finally:
         world.preprod.failing.clear()
     lines = [json.loads(line) for line in result.output.strip().splitlines()]
-    assert lines[0]["input"]["triggered_by"].startswith("arn:aws:sts::")  # moto's caller identity
+    # the identity the CLI's credentials belong to, as STS reports it (the local operator here)
+    assert world.workflow.iam is not None
+    assert lines[0]["input"]["triggered_by"] == world.workflow.iam.admin.arn
     assert result.exit_code == EXIT_FAILED
     assert "503" in lines[-1]["reason"]
 

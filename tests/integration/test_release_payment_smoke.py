@@ -5,13 +5,21 @@ from __future__ import annotations
 
 import json
 
+import boto3
+
+from bluegreen.local.names import REGION
 from bluegreen.smoke import InMemorySecrets
 from tests.integration.release_world import release_world
 from tests.integration.smoke.myapp_api import MASTERCARD, PASSWORD, SECRETS, MyAppApi
 
 
 def test_passing_payment_suite_lets_the_release_through() -> None:
-    with MyAppApi() as api, release_world(preprod_url=api.url, secrets=InMemorySecrets(SECRETS)) as world:
+    with MyAppApi() as api, release_world(preprod_url=api.url) as world:
+        # Given the suite's secrets in Secrets Manager, read by SmokeTests with its own role
+        secretsmanager = boto3.client("secretsmanager", region_name=REGION)
+        for name, value in SECRETS.items():
+            secretsmanager.create_secret(Name=name, SecretString=value)
+
         release_id, execution = world.release("v2")
         assert execution["status"] == "SUCCEEDED", execution
         record = world.workflow.record(release_id)

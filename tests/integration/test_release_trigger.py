@@ -35,12 +35,13 @@ DEVELOPER = f"arn:aws:sts::{ACCOUNT}:assumed-role/developer/zed"
 @contextmanager
 def start_url(world: World, caller: str) -> Iterator[str]:
     def handle(event: dict[str, Any]) -> dict[str, Any]:
-        result: dict[str, Any] = start_release_handler.handler(
-            event,
-            cast(Any, FakeContext("StartRelease")),
-            rt=world.workflow.runtime,
-            state_machine_arn=world.workflow.aws.state_machine_arn,
-        )
+        with world.workflow.acting_as("StartRelease"):  # under its role, IAM enforced
+            result: dict[str, Any] = start_release_handler.handler(
+                event,
+                cast(Any, FakeContext("StartRelease")),
+                rt=world.workflow.runtime,
+                state_machine_arn=world.workflow.aws.state_machine_arn,
+            )
         return result
 
     with iam_function_url(handle, caller) as url:
@@ -68,7 +69,7 @@ def started(world: World, result: Result) -> str:
 def approve_as(world: World, release_id: str, approver: str) -> dict[str, Any]:
     from tests.integration.test_approvals_cli import function_url
 
-    with function_url(world.workflow.runtime, approver) as (url, _):
+    with function_url(world.workflow, approver) as (url, _):
         env = {"BLUEGREEN_DECIDE_URL": url, "AWS_REGION": "us-east-1"}
         result = CliRunner().invoke(
             cli, ["--config", str(MYAPP), "--json", "approve", release_id], env=env, catch_exceptions=False

@@ -246,3 +246,44 @@ def test_once_a_newer_release_has_started_the_previous_one_is_not_rolled_back() 
         assert refused["status"] == "refused"
         assert "started after release" in refused["message"]
         assert world.active_color() == "green"
+
+
+def crashed_execution_holds_the_lock(world: World) -> str:
+    """The lock as an execution that died without releasing it leaves it (no ExecutionEnded ran)."""
+    crashed = world.workflow.aws.state_machine_arn.replace(":stateMachine:", ":execution:") + ":crashed"
+    config = world.config
+    world.workflow.runtime.releases.acquire_lock(
+        config.app, config.environment, crashed, "crashed", lambda _holder: False
+    )
+    assert world.lock_holder() == crashed
+    return crashed
+
+
+def test_a_lock_left_by_an_execution_that_no_longer_runs_does_not_stop_the_rollback() -> None:
+    with release_world() as world:
+        # Given v2 live on green, and the lock held by an execution that no longer exists
+        _release_id, switch_version = released_to_green(world)
+        crashed_execution_holds_the_lock(world)
+
+        # When the payment alarm fires
+        result = deliver(world, fire(world, PAYMENT_ALARM))
+
+        # Then the rollback asks Step Functions about the holder, takes the stale lock over, and flips
+        assert result["status"] == "rolled_back", result
+        assert world.active_color() == "blue"
+        assert parameter_version(world) == switch_version + 1
+        assert world.lock_holder() is None
+
+
+def test_a_lock_left_by_an_execution_that_no_longer_runs_does_not_stop_the_scale_down() -> None:
+    with release_world(rollback__window_minutes=30) as world:
+        # Given the rollback window closed, and the lock held by an execution that no longer exists
+        released_to_green(world)
+        world.workflow.aws.clock.advance(31 * 60)
+        crashed_execution_holds_the_lock(world)
+
+        # When the schedule runs the scale-down, then it takes the stale lock over and scales blue down
+        done = world.workflow.call_handler("ScaleDown", {})
+        assert done["status"] == "scaled_down", done
+        assert replicas(world, "blue") == {"payment": 0, "user-login": 0, "user-profile": 0}
+        assert world.lock_holder() is None

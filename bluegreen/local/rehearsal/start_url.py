@@ -49,12 +49,13 @@ class LocalStartUrl:
 
     def start(self, raw: str) -> tuple[int, dict[str, Any]]:
         event = {"requestContext": {"authorizer": {"iam": {"userArn": self.caller}}}, "body": raw}
-        result = start_release.handler(
-            event,
-            FakeContext("StartRelease"),  # type: ignore[arg-type]
-            rt=self.workflow.runtime,
-            state_machine_arn=self.workflow.aws.state_machine_arn,
-        )
+        with self.workflow.acting_as("StartRelease"):  # under its role, IAM enforced
+            result = start_release.handler(
+                event,
+                FakeContext("StartRelease"),  # type: ignore[arg-type]
+                rt=self.workflow.runtime,
+                state_machine_arn=self.workflow.aws.state_machine_arn,
+            )
         return int(result["statusCode"]), json.loads(result.get("body") or "{}")
 
     def __enter__(self) -> LocalStartUrl:

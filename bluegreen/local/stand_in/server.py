@@ -48,8 +48,11 @@ class _Handler(BaseHTTPRequestHandler):
             self.send_header(name, value)
         self.end_headers()
         if self.server.access_log is not None:  # logged before the answer leaves: a restart right
-            # after it (new pods) must not lose the line
-            print(f"{self.command} {self.path} {reply.status}", file=self.server.access_log, flush=True)
+            # after it (new pods) must not lose the line; one write per line, under a lock, so that
+            # concurrent requests never share a line
+            with self.server.access_log_lock:
+                self.server.access_log.write(f"{self.command} {self.path} {reply.status}\n")
+                self.server.access_log.flush()
         self.wfile.write(body)
 
 
@@ -58,6 +61,7 @@ class _Server(ThreadingHTTPServer):
     block_on_close = False
     api: StandInApi
     access_log: TextIO | None
+    access_log_lock: threading.Lock
 
 
 class StandInServer:
@@ -75,6 +79,7 @@ class StandInServer:
         self._server = _Server(("127.0.0.1", port), _Handler)
         self._server.api = api
         self._server.access_log = access_log
+        self._server.access_log_lock = threading.Lock()
         if ssl_context is not None:
             self._server.socket = ssl_context.wrap_socket(self._server.socket, server_side=True)
         scheme = "https" if ssl_context is not None else "http"
