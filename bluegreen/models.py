@@ -50,6 +50,7 @@ class ReleaseContext(Contract):
     version: str
     triggered_by: str
     change_ref: str | None = None
+    commit_time: datetime | None = None
     manifests: str | None = None
     active_color: Color
     idle_color: Color

@@ -74,6 +74,8 @@ class ReleaseRecord(Stored):
     images: dict[str, str] = Field(default_factory=dict)
     triggered_by: str | None = None
     change_ref: str | None = None
+    commit_time: datetime | None = None
+    """When the change was made (the commit, or the pipeline's start): where lead time starts."""
     colors: ReleaseColors = Field(default_factory=ReleaseColors)
     parameter_versions: ParameterVersions = Field(default_factory=ParameterVersions)
     created_at: datetime | None = None

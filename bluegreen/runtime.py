@@ -16,6 +16,7 @@ import boto3
 import httpx
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from bluegreen import lambda_env
 from bluegreen.adapters.active_color import ActiveColorStore
 from bluegreen.adapters.alarms import AlarmReader
 from bluegreen.adapters.aws import client
@@ -29,6 +30,8 @@ from bluegreen.adapters.slack import MessageRef, SlackNotifier
 from bluegreen.clock import Clock, utc_now
 from bluegreen.config import AppConfig, load_config
 from bluegreen.errors import SettingsError
+from bluegreen.metrics.emf import EmfSink
+from bluegreen.metrics.points import MetricsSink
 from bluegreen.ports import (
     AlarmStates,
     ColourParameter,
@@ -60,9 +63,9 @@ class LambdaSettings(BaseModel):
     def from_environ(cls, environ: dict[str, str] | None = None) -> LambdaSettings:
         env = dict(os.environ if environ is None else environ)
         values = {
-            "bluegreen_config": env.get("BLUEGREEN_CONFIG", ""),
-            "releases_table": env.get("RELEASES_TABLE", ""),
-            "acks_table": env.get("ACKS_TABLE") or None,
+            "bluegreen_config": env.get(lambda_env.CONFIG, ""),
+            "releases_table": env.get(lambda_env.RELEASES_TABLE, ""),
+            "acks_table": env.get(lambda_env.ACKS_TABLE) or None,
             "aws_region": env.get("AWS_REGION") or env.get("AWS_DEFAULT_REGION") or "us-east-1",
         }
         try:
@@ -102,6 +105,8 @@ class Runtime:
     workloads: Callable[[], Workloads] | None = None
     """The cluster's Deployments; by default through the official client from `kube`."""
     manifests: ManifestStore | None = None
+    metrics: MetricsSink = field(default_factory=EmfSink)
+    """Release metrics: CloudWatch embedded metric format on stdout (the function's log)."""
 
     def __post_init__(self) -> None:
         if self.executions is None and self.sfn is not None:

@@ -28,6 +28,7 @@ APPROVERS_POLICY_ARN = "ApproversPolicyArn"
 START_RELEASE_URL = "StartReleaseUrl"
 RELEASE_STARTERS_POLICY_ARN = "ReleaseStartersPolicyArn"
 GATEWAY_POLICY_PREFIX = "GatewayPolicyArn"
+DASHBOARD_NAME = "DashboardName"
 
 
 @dataclass(frozen=True)

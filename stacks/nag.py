@@ -6,14 +6,14 @@ resource), so a new wildcard added by mistake still fails the infrastructure tes
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Sequence
 
 from aws_cdk import Aspects
+from aws_cdk import aws_iam as iam
 from cdk_nag import AwsSolutionsChecks, NagPackSuppression, NagSuppressions, RegexAppliesTo
 from constructs import Construct
 
-if TYPE_CHECKING:
-    from stacks.release_stack import ReleaseStack
+from stacks.constructs.release_functions import ReleaseFunctions
 
 ANY_RESOURCE = "Resource::*"
 _ARN_PREFIX = (
@@ -99,10 +99,12 @@ def apply_aws_solutions_checks(scope: Construct) -> None:
     Aspects.of(scope).add(AwsSolutionsChecks(verbose=True))
 
 
-def suppress_release_stack_findings(stack: ReleaseStack) -> None:
+def suppress_release_stack_findings(
+    *, functions: ReleaseFunctions, execution_lookups: Sequence[Construct], state_machine_role: iam.IRole
+) -> None:
     """The stack's known, reasoned exceptions; anything else AwsSolutions finds is an error."""
-    _suppress_function_findings(stack)
-    for lookup in (stack.execution_lookup, stack.ended_lookup):
+    _suppress_function_findings(functions)
+    for lookup in execution_lookups:
         NagSuppressions.add_resource_suppressions(
             lookup,
             [
@@ -114,7 +116,7 @@ def suppress_release_stack_findings(stack: ReleaseStack) -> None:
             ],
         )
     NagSuppressions.add_resource_suppressions(
-        stack.workflow.state_machine.role,
+        state_machine_role,
         [NagPackSuppression(id="AwsSolutions-IAM5", reason=STATE_MACHINE_REASON, applies_to=[ANY_RESOURCE])],
         apply_to_children=True,
     )
@@ -129,8 +131,7 @@ def any_resource_reason(*, in_vpc: bool, describe_alarms: bool) -> str:
     )
 
 
-def _suppress_function_findings(stack: ReleaseStack) -> None:
-    functions = stack.functions
+def _suppress_function_findings(functions: ReleaseFunctions) -> None:
     for spec in functions.specs:
         role_suppressions = [
             NagPackSuppression(

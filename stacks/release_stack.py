@@ -17,6 +17,7 @@ from stacks import nag
 from stacks.constructs.active_color import ActiveColorParameter
 from stacks.constructs.approvals import Approvals, ApprovalsProps
 from stacks.constructs.cluster_access import ClusterAccess
+from stacks.constructs.delivery_metrics import DeliveryMetrics, DeliveryMetricsProps
 from stacks.constructs.encryption import EncryptedLogs
 from stacks.constructs.execution_events import ExecutionEndedRule
 from stacks.constructs.gateway_access import GatewayAccess
@@ -136,6 +137,19 @@ class ReleaseStack(Stack):
                 state_machine=self.workflow.state_machine,
             ),
         )
+        self.metrics = DeliveryMetrics(
+            self,
+            "Metrics",
+            DeliveryMetricsProps(
+                config=config,
+                config_file_name=config_file_name,
+                code=lambda_code,
+                logs=self.logs,
+                tables=self.tables,
+                parameter=self.parameter,
+                alarms=self.release_alarms,
+            ),
+        )
         CfnOutput(
             self,
             stack_outputs.ROLLBACK_FUNCTION,
@@ -143,7 +157,11 @@ class ReleaseStack(Stack):
             description="Invoke to roll the latest finished release back (bluegreen rollback)",
         )
         self._build_outputs()
-        nag.suppress_release_stack_findings(self)
+        nag.suppress_release_stack_findings(
+            functions=self.functions,
+            execution_lookups=(self.execution_lookup, self.ended_lookup),
+            state_machine_role=self.workflow.state_machine.role,
+        )
 
     def _build_outputs(self) -> None:
         CfnOutput(self, stack_outputs.STATE_MACHINE_ARN, value=self.workflow.state_machine.state_machine_arn)
@@ -157,6 +175,12 @@ class ReleaseStack(Stack):
         CfnOutput(self, stack_outputs.RELEASES_TABLE, value=self.tables.releases.table_name)
         CfnOutput(self, stack_outputs.ACKS_TABLE, value=self.tables.acks.table_name)
         CfnOutput(self, stack_outputs.PARAMETER_NAME, value=self.parameter.parameter_name)
+        CfnOutput(
+            self,
+            stack_outputs.DASHBOARD_NAME,
+            value=self.metrics.dashboard.dashboard.dashboard_name,
+            description="CloudWatch dashboard: delivery figures, outcomes, colours, alarms, gateways",
+        )
         seen: dict[str, str] = {}
         for gateway_id, policy in self.gateways.policies.items():
             output_id = stack_outputs.GATEWAY_POLICY_PREFIX + "".join(

@@ -18,6 +18,8 @@ class GatewayAck:
     heartbeat_at: datetime | None
     mode: str | None = None
     error: str | None = None
+    applied_at: datetime | None = None
+    """When the gateway applied the colour and version it holds."""
 
 
 def _parse_time(value: Any) -> datetime | None:
@@ -47,6 +49,7 @@ def parse_ack(item: dict[str, Any]) -> GatewayAck:
         heartbeat_at=_parse_time(item.get("heartbeat_at")),
         mode=item.get("mode") if isinstance(item.get("mode"), str) else None,
         error=error if isinstance(error, str) and error else None,
+        applied_at=_parse_time(item.get("applied_at")),
     )
 
 

@@ -126,6 +126,7 @@ _APPLY_PATHS = {
     ("apps/v1", "Deployment"): "/apis/apps/v1/namespaces/{namespace}/deployments/{name}",
     ("v1", "Service"): "/api/v1/namespaces/{namespace}/services/{name}",
     ("v1", "ConfigMap"): "/api/v1/namespaces/{namespace}/configmaps/{name}",
+    ("v1", "ServiceAccount"): "/api/v1/namespaces/{namespace}/serviceaccounts/{name}",
     ("networking.k8s.io/v1", "Ingress"): "/apis/networking.k8s.io/v1/namespaces/{namespace}/ingresses/{name}",
 }
 
@@ -169,18 +170,73 @@ class Deployments:
         if not name:
             raise ValueError("manifest has no metadata.name")
         body = {**manifest, "metadata": {**manifest["metadata"], "namespace": namespace}}
-        request = self._api_client.param_serialize(
-            method="PATCH",
-            resource_path=template,
-            path_params={"namespace": namespace, "name": name},
-            query_params=[("fieldManager", self.FIELD_MANAGER), ("force", "true")],
-            header_params={"Content-Type": "application/apply-patch+yaml", "Accept": "application/json"},
+        _, text = _call(
+            self._api_client,
+            "PATCH",
+            template,
+            {"namespace": namespace, "name": name},
+            query=[("fieldManager", self.FIELD_MANAGER), ("force", "true")],
+            headers={"Content-Type": "application/apply-patch+yaml", "Accept": "application/json"},
             body=body,
-            auth_settings=["BearerToken"],
         )
-        response = self._api_client.call_api(*request)
-        response.read()  # type: ignore[no-untyped-call]
-        text = response.data.decode("utf-8") if response.data else ""
-        if not 200 <= response.status <= 299:
-            raise k8s.ApiException.from_response(http_resp=response, body=text, data=None)
         return dict(json.loads(text))
+
+
+_METADATA_PATHS = {
+    "ServiceAccount": "/api/v1/namespaces/{namespace}/serviceaccounts/{name}",
+    "ConfigMap": "/api/v1/namespaces/{namespace}/configmaps/{name}",
+    "Secret": "/api/v1/namespaces/{namespace}/secrets/{name}",
+}
+METADATA_ONLY = "application/json;as=PartialObjectMetadata;g=meta.k8s.io;v=v1"
+
+
+class NamespacedObjects:
+    """Whether a ServiceAccount, ConfigMap or Secret exists, read as metadata only: the response never
+    carries a Secret's data (``Accept: ...;as=PartialObjectMetadata``), though RBAC still needs ``get``."""
+
+    def __init__(self, api_client: k8s.ApiClient) -> None:
+        self._api_client = api_client
+
+    def exists(self, kind: str, namespace: str, name: str) -> bool:
+        template = _METADATA_PATHS.get(kind)
+        if template is None:
+            raise ValueError(f"cannot look up {kind}: supported kinds are {sorted(_METADATA_PATHS)}")
+        status, _ = _call(
+            self._api_client,
+            "GET",
+            template,
+            {"namespace": namespace, "name": name},
+            headers={"Accept": METADATA_ONLY},
+            allow=(404,),
+        )
+        return status != 404
+
+
+def _call(
+    api_client: k8s.ApiClient,
+    method: str,
+    resource_path: str,
+    path_params: dict[str, str],
+    *,
+    query: list[tuple[str, str]] | None = None,
+    headers: dict[str, str] | None = None,
+    body: Any = None,
+    allow: tuple[int, ...] = (),
+) -> tuple[int, str]:
+    """A request the generated API methods cannot make (apply, metadata-only reads): (status, body).
+    A status outside 2xx and ``allow`` raises ``ApiException`` as the generated methods do."""
+    request = api_client.param_serialize(
+        method=method,
+        resource_path=resource_path,
+        path_params=path_params,
+        query_params=query or [],
+        header_params=headers or {},
+        body=body,
+        auth_settings=["BearerToken"],
+    )
+    response = api_client.call_api(*request)
+    response.read()  # type: ignore[no-untyped-call]
+    text = response.data.decode("utf-8") if response.data else ""
+    if not 200 <= response.status <= 299 and response.status not in allow:
+        raise k8s.ApiException.from_response(http_resp=response, body=text, data=None)
+    return response.status, text

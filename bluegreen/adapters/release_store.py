@@ -163,8 +163,12 @@ class ReleaseStore:
             if not is_conditional_failure(exc):
                 raise
 
-    def update_record(self, release_id: str, fields: dict[str, Any], step: str | None = None) -> None:
-        """Set top-level fields of an existing record, and stamp `steps.<step>` with now.
+    def update_record(
+        self, release_id: str, fields: dict[str, Any], step: str | None = None
+    ) -> dict[str, Any] | None:
+        """Set top-level fields of an existing record, and stamp `steps.<step>` with now. Returns the
+        record as written (UpdateItem's ALL_NEW: no second read, no read capacity); None when there
+        was nothing to write.
 
         Never creates a record: one deleted during the release raises ReleaseRecordMissingError
         (an UpdateItem would otherwise recreate it without app, version or trigger). A conditional
@@ -178,7 +182,7 @@ class ReleaseStore:
             values[f":v{index}"] = to_item_value(value)
             sets.append(f"#f{index} = :v{index}")
         if step is None and not sets:
-            return
+            return None
         condition = "attribute_exists(pk)"
         if step is not None:
             names["#steps"] = "steps"
@@ -189,14 +193,16 @@ class ReleaseStore:
             condition += " AND attribute_exists(#steps)"
         for _attempt in range(RECORD_WRITE_ATTEMPTS):
             try:
-                self._table.update_item(
+                response = self._table.update_item(
                     Key={"pk": self.record_key(release_id)},
                     UpdateExpression="SET " + ", ".join(sets),
                     ConditionExpression=condition,
                     ExpressionAttributeNames=names,
                     ExpressionAttributeValues=values,
+                    ReturnValues="ALL_NEW",
                 )
-                return
+                written: dict[str, Any] = from_item_value(dict(response.get("Attributes") or {}))
+                return written
             except ClientError as exc:
                 if not is_conditional_failure(exc):
                     raise
@@ -245,9 +251,12 @@ class ReleaseStore:
         item = self.get_record(release_id)
         return ReleaseRecord.from_item(item) if item is not None else None
 
-    def record_ending(self, release_id: str, ending: RecordedEnding, step: str | None = None) -> None:
-        """Write how the release ended; `steps.<outcome>` (or `step`) is stamped with now."""
-        self.update_record(release_id, ending.fields(), step=step or ending.outcome.value)
+    def record_ending(
+        self, release_id: str, ending: RecordedEnding, step: str | None = None
+    ) -> dict[str, Any] | None:
+        """Write how the release ended; `steps.<outcome>` (or `step`) is stamped with now. Returns
+        the record as written."""
+        return self.update_record(release_id, ending.fields(), step=step or ending.outcome.value)
 
     def get_record(self, release_id: str) -> dict[str, Any] | None:
         item = self._table.get_item(Key={"pk": self.record_key(release_id)}, ConsistentRead=True).get("Item")

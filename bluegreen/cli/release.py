@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import getpass
 import json
+from datetime import UTC, datetime
 from typing import Any
 
 import click
@@ -36,6 +37,28 @@ def _parse_images(values: tuple[str, ...]) -> dict[str, str]:
             raise click.BadParameter(f"{service} given twice", param_hint="--image")
         images[service] = uri.strip()
     return images
+
+
+def _commit_time(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    """ISO-8601 with an offset (`git log -1 --format=%cI`), or Unix seconds (`--format=%ct`)."""
+    if value is None:
+        return None
+    text = value.strip()
+    try:
+        moment = (
+            datetime.fromtimestamp(int(text), UTC)
+            if text.isdigit()
+            else datetime.fromisoformat(text.replace("Z", "+00:00"))
+        )
+    except (ValueError, OverflowError, OSError) as exc:
+        raise click.BadParameter(
+            f"{value!r} is not a time: give ISO-8601 with an offset (2026-12-01T09:30:00Z) or Unix seconds"
+        ) from exc
+    if moment.tzinfo is None:
+        raise click.BadParameter(
+            f"{value!r} has no offset: add Z or +hh:mm (the pipeline's clock is not ours)"
+        )
+    return moment.astimezone(UTC).isoformat()
 
 
 def _caller(obj: CliContext) -> str:
@@ -85,6 +108,13 @@ def release() -> None:
 )
 @click.option("--triggered-by", help="Who or what starts it (default: your AWS identity, else $USER).")
 @click.option("--change-ref", help="Change ticket or pull request, recorded with the release.")
+@click.option(
+    "--commit-time",
+    callback=_commit_time,
+    metavar="TIME",
+    help="When the change was made (its commit, or the pipeline's start): where lead time starts. "
+    "ISO-8601 with an offset, or Unix seconds.",
+)
 @click.option("--name", help="The release id (the execution name; default a UUID).")
 @click.option("--wait", is_flag=True, help="Follow the release and exit 0 only if it switched and baked.")
 @click.option("--timeout", type=float, default=None, help="With --wait: give up after SECONDS (exit 4).")
@@ -101,6 +131,7 @@ def start(
     images: tuple[str, ...],
     triggered_by: str | None,
     change_ref: str | None,
+    commit_time: str | None,
     name: str | None,
     wait: bool,
     timeout: float | None,
@@ -116,6 +147,8 @@ def start(
     }
     if change_ref:
         release_input["change_ref"] = change_ref
+    if commit_time:
+        release_input["commit_time"] = commit_time
     releases = Releases(obj)
     execution_arn, trigger = start_release(  # through StartRelease, which records who you are
         obj, releases.sfn, releases.state_machine_arn(), name or str(uuid.uuid4()), release_input

@@ -28,9 +28,10 @@ EXIT_SETUP = 2
 
 
 def run(version: str, config_path: Path, overlay_path: Path | None = None) -> int:
-    from bluegreen.adapters.kube import StaticApiClientFactory
     from bluegreen.local.cluster import seed_cluster
+    from bluegreen.local.cluster_access import FunctionKube, function_cluster_access
     from bluegreen.local.fake_kube import FakeKubeServer, RolloutMode
+    from bluegreen.local.names import ACCOUNT
     from bluegreen.local.stand_in.api import StandInApi
     from bluegreen.local.stand_in.server import StandInServer
     from bluegreen.local.workflow import LocalWorkflow
@@ -53,7 +54,8 @@ def run(version: str, config_path: Path, overlay_path: Path | None = None) -> in
             f"{idle.value} ({config.namespaces.of(idle)}) a stale v0"
         )
         print(f"  {config.domains.preprod} stand-in {preprod.url}; gateways {', '.join(config.gateways.ids)}")
-        with LocalWorkflow(config, StaticApiClientFactory(kube.client_configuration())) as workflow:
+        kube_for = FunctionKube(kube, function_cluster_access(config), account=ACCOUNT)  # as the stack grants
+        with LocalWorkflow(config, kube_for.admin(), kube_for=kube_for) as workflow:
             app.seed_secrets(boto3.client("secretsmanager"))  # inside moto, in the workflow's region
             before = workflow.runtime.colors.read()
             print(f"  {config.domains.live} is on {before.color.value} (parameter v{before.version})\n")
@@ -100,6 +102,9 @@ def run(version: str, config_path: Path, overlay_path: Path | None = None) -> in
                     if c["name"] == service.container_name
                 )
                 print(f"  {idle_namespace}/{service.deployment_name}: {image.rsplit('/', 1)[-1]}")
+            print(f"\nmetrics ({len(workflow.emf.lines)} EMF documents, as the functions would log them):")
+            for line in workflow.emf.summary():
+                print(f"  {line}")
             print("\nnotifications:")
             for note in workflow.aws.notifier.sent:
                 print(f"  [{note.event}] {note.text}")

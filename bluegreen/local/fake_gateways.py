@@ -31,12 +31,15 @@ class FakeGateways:
             if mode == "silent":
                 continue
             item = self._table.get_item(Key={"gateway_id": gateway_id}).get("Item")
-            if mode == "follow" or item is None:
+            version = int(parameter["Version"])
+            unchanged = item is not None and int(item.get("parameter_version", 0)) == version
+            if (mode == "follow" and not unchanged) or item is None:
+                # As the agent: `applied_at` moves only when it applies a new version.
                 item = {
                     "gateway_id": gateway_id,
                     "parameter_name": self._parameter,
                     "color": parameter["Value"],
-                    "parameter_version": int(parameter["Version"]),
+                    "parameter_version": version,
                     "mode": "runtime",
                     "applied_at": now,
                 }

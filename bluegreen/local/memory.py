@@ -93,23 +93,30 @@ class MemoryReleaseStore:
                 item["history_key"] = f"{fields['app']}#{fields['environment']}"
             self.records[release_id] = item
 
-    def update_record(self, release_id: str, fields: dict[str, Any], step: str | None = None) -> None:
+    def update_record(
+        self, release_id: str, fields: dict[str, Any], step: str | None = None
+    ) -> dict[str, Any] | None:
         with self._lock:
+            if step is None and not fields:
+                return None
             record = self.records.get(release_id)
             if record is None:
                 raise ReleaseRecordMissingError(release_id)
             record.update(_stored(fields))
             if step is not None:
                 record.setdefault("steps", {})[step] = iso(self._now())
+            return copy.deepcopy(record)
 
     def get(self, release_id: str) -> ReleaseRecord | None:
         """The record, typed (None when there is none)."""
         item = self.get_record(release_id)
         return ReleaseRecord.from_item(item) if item is not None else None
 
-    def record_ending(self, release_id: str, ending: RecordedEnding, step: str | None = None) -> None:
+    def record_ending(
+        self, release_id: str, ending: RecordedEnding, step: str | None = None
+    ) -> dict[str, Any] | None:
         """Write how the release ended; `steps.<outcome>` (or `step`) is stamped with now."""
-        self.update_record(release_id, ending.fields(), step=step or ending.outcome.value)
+        return self.update_record(release_id, ending.fields(), step=step or ending.outcome.value)
 
     def get_record(self, release_id: str) -> dict[str, Any] | None:
         record = self.records.get(release_id)

@@ -36,6 +36,7 @@ HANDLERS: dict[str, str] = {
     "StartRelease": "lambdas.start_release",
     "AlarmRollback": "lambdas.alarm_rollback",
     "ScaleDown": "lambdas.scale_down",
+    "SampleTraffic": "lambdas.sample_traffic",
 }
 
 

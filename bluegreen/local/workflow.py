@@ -33,6 +33,8 @@ from bluegreen.adapters.kube import ApiClientFactory
 from bluegreen.adapters.notify import RecordingNotifier
 from bluegreen.adapters.release_store import ReleaseStore
 from bluegreen.config import AppConfig
+from bluegreen.local.cluster_access import KubeForFunction, function_runtime
+from bluegreen.local.emf_log import EmfLog
 from bluegreen.local.fake_gateways import FakeGateways
 from bluegreen.local.faults import Faults
 from bluegreen.local.iam_roles import IamEnforcement, LocalIam, acting_as, as_administrator, local_role_arn
@@ -115,11 +117,19 @@ class LocalWorkflow:
         http: httpx.Client | None = None,
         definition_path: Path = ASL,
         on_invoke: Callable[[str, dict[str, Any]], None] | None = None,
+        kube_for: KubeForFunction | None = None,
         iam: IamEnforcement | None = None,
+        emf: EmfLog | None = None,
     ) -> None:
-        """`iam`: run every handler with its own role from the synthesized template, IAM enforced."""
+        """`iam`: run every handler with its own role from the synthesized template, IAM enforced.
+        `kube`: the harness's cluster clients; `kube_for(function)`, when given, each handler's own
+        (bluegreen.local.cluster_access.FunctionKube)."""
         self.config = config
+        self.emf = emf or EmfLog()
+        """The handlers' metrics: the EMF documents Lambda would print to the function's log, kept here
+        (a local run's stdout is a person's terminal, or a CLI's output in tests)."""
         self.kube = kube
+        self.kube_for = kube_for
         self.http = http or httpx.Client(timeout=config.smoke.timeout_seconds)
         self.definition_path = definition_path
         self.on_invoke = on_invoke
@@ -167,6 +177,7 @@ class LocalWorkflow:
             http=self.http,
             notifier=self.aws.notifier,
             clock=clock,
+            metrics=self.emf.sink(),
         )
         self.aws.gateways.tick()
         return self
@@ -264,7 +275,11 @@ class LocalWorkflow:
     def call_handler(self, name: str, event: dict[str, Any]) -> Any:
         module = importlib.import_module(HANDLERS[name])
         with self.acting_as(name):
-            return module.handler(event, FakeContext(name), rt=self.runtime)
+            return module.handler(event, FakeContext(name), rt=self.runtime_for(name))
+
+    def runtime_for(self, name: str) -> Runtime:
+        """The Runtime function `name` runs with: the shared one, with its own cluster credentials."""
+        return function_runtime(self.runtime, name, self.kube_for)
 
     def acting_as(self, name: str) -> contextlib.AbstractContextManager[object]:
         """AWS calls made in this block are function `name`'s (its role's, when IAM is enforced):

@@ -16,6 +16,8 @@ from datetime import datetime, timedelta
 from bluegreen.adapters.notify import Notification
 from bluegreen.colors import Color
 from bluegreen.errors import ReleaseLockedError
+from bluegreen.metrics import release_metrics
+from bluegreen.metrics.names import Trigger
 from bluegreen.models import GatewayView, Outcome
 from bluegreen.records import LatestRelease
 from bluegreen.release.gateways import evaluate_confirmation
@@ -170,7 +172,7 @@ def _after_the_flip(
     before, after = latest.color_before, latest.color_after
     confirmed, views = wait_for_gateways(rt, before, version, flipped_at, sleep)
     reason = request.describe()
-    rt.releases.update_record(
+    recorded = rt.releases.update_record(
         latest.release_id,
         {
             "status": "ROLLED_BACK",
@@ -193,6 +195,7 @@ def _after_the_flip(
         },
         step="rolled_back_after_release",
     )
+    release_metrics.rolled_back_after_release(rt, recorded, Trigger(request.source))
     gateways_text = (
         "gateways confirmed" if confirmed else "the gateways did NOT confirm in time: check them now"
     )

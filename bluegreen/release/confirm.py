@@ -7,6 +7,7 @@ from enum import StrEnum
 
 from bluegreen.colors import Color
 from bluegreen.errors import GatewaysNotConfirmedError
+from bluegreen.metrics import release_metrics
 from bluegreen.models import ConfirmResult
 from bluegreen.release.gateways import evaluate_confirmation
 from bluegreen.runtime import Runtime
@@ -27,8 +28,9 @@ def confirm_gateways(
 ) -> ConfirmResult:
     gateways = rt.config.gateways
     now = rt.clock()
+    acks = rt.require_acks().all()
     confirmation = evaluate_confirmation(
-        rt.require_acks().all(),
+        acks,
         target=target,
         version=version,
         now=now,
@@ -40,6 +42,8 @@ def confirm_gateways(
         rt.releases.update_record(
             release_id, {"gateways": [v.model_dump() for v in confirmation.views]}, step=step
         )
+        if on_timeout is OnTimeout.FAIL:  # the switch (a rollback's propagation is in its time to restore)
+            release_metrics.gateways_confirmed(rt, release_id, acks, version, since)
         return ConfirmResult(confirmed=True, confirmed_at=now, gateways=confirmation.views)
     if now < since + timedelta(seconds=gateways.confirm_timeout_seconds):
         return ConfirmResult(confirmed=False, gateways=confirmation.views)

@@ -1,7 +1,9 @@
 """DeployToIdle: make the idle namespace a copy of the active one, then apply the release on top.
 
 Every configured service is deployed, not only the changed ones: a release that changes one service
-must never leave the others on whatever stale version the idle colour ran last time.
+must never leave the others on whatever stale version the idle colour ran last time. Nothing is
+written when the idle namespace lacks a ServiceAccount, ConfigMap or Secret the pods would need
+(`idle_prerequisites`): the release is refused with each missing object named.
 """
 
 from __future__ import annotations
@@ -14,9 +16,10 @@ from typing import Any
 import yaml
 
 from bluegreen.adapters.failures import classify
-from bluegreen.adapters.kube import Deployments
+from bluegreen.adapters.kube import Deployments, NamespacedObjects
 from bluegreen.errors import DeployError, TransientError
 from bluegreen.models import DeployedService, DeployResult, ReleaseContext, ServicePlan
+from bluegreen.release.idle_prerequisites import ObjectLookup, check_idle_prerequisites
 from bluegreen.release.manifest_policy import check_manifests
 from bluegreen.release.rollout import container_images
 from bluegreen.runtime import Runtime
@@ -88,17 +91,41 @@ def deploy_service(plan: ServicePlan, context: ReleaseContext, deployments: Depl
     )
 
 
-def _apply_manifests(text: str, context: ReleaseContext, deployments: Deployments) -> None:
-    for manifest in yaml.safe_load_all(text):
-        if manifest:
-            deployments.apply(context.idle_namespace, manifest)
+def _parse_manifests(text: str | None) -> list[dict[str, Any]]:
+    return [manifest for manifest in yaml.safe_load_all(text or "") if manifest]
+
+
+def refuse_missing_prerequisites(
+    context: ReleaseContext,
+    rt: Runtime,
+    deployments: Deployments,
+    objects: ObjectLookup,
+    manifests: list[dict[str, Any]],
+) -> None:
+    """DeployError naming every object the idle pods would miss; warnings for optional ones."""
+    report = check_idle_prerequisites(context, deployments, objects, manifests)
+    idle, live = context.idle_namespace, context.active_namespace
+    if report.optional_missing:
+        rt.releases.update_record(context.release_id, {"deploy_warnings": report.warnings(idle, live)})
+    if report.missing:
+        failures = report.failures(idle, live)
+        missing = [o.as_record() for objects in report.missing.values() for o in objects]
+        rt.releases.update_record(
+            context.release_id,
+            {"deploy_failures": failures, "missing_in_idle": missing},
+            step="deploy_failed",
+        )
+        raise DeployError(failures)
 
 
 def deploy_to_idle(context: ReleaseContext, rt: Runtime, manifests_text: str | None = None) -> DeployResult:
     check_manifests(manifests_text or "", rt.config)  # kinds and images allowed, before any apply
-    deployments = Deployments(rt.kube())
-    if manifests_text:
-        _apply_manifests(manifests_text, context, deployments)
+    api_client = rt.kube()
+    deployments = Deployments(api_client)
+    manifests = _parse_manifests(manifests_text)
+    refuse_missing_prerequisites(context, rt, deployments, NamespacedObjects(api_client), manifests)
+    for manifest in manifests:
+        deployments.apply(context.idle_namespace, manifest)
     results: dict[str, DeployedService] = {}
     failures: dict[str, str] = {}
     transient: dict[str, str] = {}

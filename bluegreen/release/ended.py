@@ -15,6 +15,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
+from bluegreen.metrics import release_metrics
 from bluegreen.models import FAILURE_NOT_RECORDED, FINISH_NOT_RECORDED, Outcome, release_id_of
 from bluegreen.records import RecordedEnding, ReleaseRecord
 from bluegreen.release.endings import Ending, Observed, ReleaseColors, judge, where_traffic_is
@@ -126,7 +127,7 @@ def execution_ended(change: ExecutionStatusChange, rt: Runtime, reason: str | No
             **record.approval.model_dump(mode="json", exclude_none=True),
             "status": ending.outcome.value,
         }
-    rt.releases.record_ending(
+    recorded = rt.releases.record_ending(
         release_id,
         RecordedEnding(
             outcome=ending.outcome,
@@ -141,6 +142,7 @@ def execution_ended(change: ExecutionStatusChange, rt: Runtime, reason: str | No
         ),
     )
     rt.notifier.notify(ending_notification(release_id, ending, rt, colors.before if colors else None))
+    release_metrics.release_ended(rt, recorded)
     return ending.outcome.value
 
 

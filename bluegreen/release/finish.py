@@ -13,6 +13,7 @@ from pydantic import BaseModel, ConfigDict
 
 from bluegreen.adapters.notify import Notification
 from bluegreen.colors import Color
+from bluegreen.metrics import release_metrics
 from bluegreen.models import (
     CaughtError,
     ConfirmResult,
@@ -92,7 +93,7 @@ def finish(context: ReleaseContext, switch: SwitchResult, rt: Runtime) -> Finish
         switch_version=switch.parameter_version,
         now=now,
     )
-    rt.releases.record_ending(
+    recorded = rt.releases.record_ending(
         context.release_id,
         RecordedEnding(
             outcome=Outcome.SUCCEEDED,
@@ -117,6 +118,7 @@ def finish(context: ReleaseContext, switch: SwitchResult, rt: Runtime) -> Finish
             f"{switch.previous_color.value} stays up for rollback until {closes.isoformat()}",
         )
     )
+    release_metrics.release_ended(rt, recorded)
     return FinishResult(
         release_id=context.release_id, outcome=Outcome.SUCCEEDED, active_color=switch.new_color
     )
@@ -209,7 +211,7 @@ def record_failure(state: FinalState, execution_arn: str, rt: Runtime) -> Finish
     failed_rollback = (
         {"type": rollback_error.Error, "reason": error_reason(rollback_error)} if rollback_error else None
     )
-    rt.releases.record_ending(
+    recorded = rt.releases.record_ending(
         release_id,
         RecordedEnding(
             outcome=ending.outcome,
@@ -226,4 +228,5 @@ def record_failure(state: FinalState, execution_arn: str, rt: Runtime) -> Finish
     )
     rt.releases.release_lock(config.app, config.environment, execution_arn)
     rt.notifier.notify(ending_notification(release_id, ending, rt, context.active_color if context else None))
+    release_metrics.release_ended(rt, recorded)
     return FinishResult(release_id=release_id, outcome=ending.outcome, reason=ending.reason)

@@ -16,7 +16,7 @@ import re
 import unicodedata
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError
 
 from bluegreen.config import AppConfig
 from bluegreen.errors import ReleaseInputError
@@ -54,6 +54,11 @@ class ReleaseInput(BaseModel):
     triggered_by: str = Field(min_length=1, max_length=256)
     change_ref: str | None = Field(default=None, max_length=256)
     manifests: str | None = Field(default=None, pattern=_S3_URI)
+    commit_time: AwareDatetime | None = Field(
+        default=None,
+        strict=False,  # JSON carries it as text: ISO-8601 with an offset ("2026-12-01T09:30:00Z")
+        description="When the change was made (the commit, or the pipeline's start): lead time starts here",
+    )
 
 
 class ValidatedRelease(BaseModel):

@@ -17,6 +17,8 @@ from bluegreen.adapters.notify import Notification
 from bluegreen.adapters.release_store import pseudo_holder
 from bluegreen.colors import Color
 from bluegreen.errors import ReleaseLockedError
+from bluegreen.metrics import release_metrics
+from bluegreen.metrics.names import Trigger
 from bluegreen.models import Outcome
 from bluegreen.release.auto_rollback import (
     RollbackOutcome,
@@ -142,5 +144,6 @@ def _record(
         fields["outcome"] = Outcome.ROLLED_BACK.value
         fields["status"] = "ROLLED_BACK"
         fields["reason"] = f"rolled back by hand to {to.value}: {why} (was: {record.get('reason') or '-'})"
-    rt.releases.update_record(release_id, fields, step="rolled_back_by_hand")
+    recorded = rt.releases.update_record(release_id, fields, step="rolled_back_by_hand")
+    release_metrics.rolled_back_after_release(rt, recorded, Trigger.MANUAL, before=record)
     rt.releases.mark_latest(config.app, config.environment, release_id, rolled_back_at=rt.clock())

@@ -7,6 +7,7 @@ from typing import Any
 from bluegreen.adapters.alarms import unhealthy
 from bluegreen.adapters.notify import Notification
 from bluegreen.errors import AlarmFiringError
+from bluegreen.metrics import release_metrics
 from bluegreen.models import ReleaseContext, Waits, release_id_of
 from bluegreen.release.input import validate_release_input
 from bluegreen.release.records import record_fields
@@ -40,6 +41,7 @@ def prepare(raw_input: Any, execution_arn: str, rt: Runtime) -> ReleaseContext:
         version=release.version,
         triggered_by=release.triggered_by,
         change_ref=release.change_ref,
+        commit_time=release.commit_time,
         manifests=release.manifests,
         active_color=active.color,
         idle_color=idle,
@@ -65,6 +67,7 @@ def prepare(raw_input: Any, execution_arn: str, rt: Runtime) -> ReleaseContext:
         },
     )
     rt.releases.update_record(release_id, {}, step="prepared")
+    release_metrics.release_started(rt, context)
     if took_over:
         from bluegreen.release.ended import ExecutionStatusChange, execution_ended
 

@@ -19,6 +19,7 @@ def record_fields(context: ReleaseContext, now: datetime | None = None) -> dict[
         "images": {s.name: s.image for s in context.services if s.image},
         "triggered_by": context.triggered_by,
         "change_ref": context.change_ref,
+        "commit_time": context.commit_time,
         "colors": {"before": context.active_color.value, "target": context.idle_color.value},
         "parameter_versions": {"before": context.parameter_version},
         "created_at": context.started_at or now,

@@ -10,6 +10,7 @@ from __future__ import annotations
 import httpx
 
 from bluegreen.errors import SmokeTestsFailedError
+from bluegreen.metrics import release_metrics
 from bluegreen.models import ReleaseContext, SmokeResult
 from bluegreen.runtime import Runtime
 
@@ -34,6 +35,7 @@ def run_payment_suite(context: ReleaseContext, rt: Runtime) -> SmokeResult:
         request_timeout_seconds=smoke.timeout_seconds,
         client_factory=rt.smoke_clients,
     )
+    release_metrics.smoke_ran(rt, context.release_id, report)
     summary = report.summary_text()
     rt.releases.update_record(
         context.release_id,

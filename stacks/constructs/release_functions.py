@@ -19,6 +19,7 @@ from aws_cdk import aws_stepfunctions as sfn
 from constructs import Construct
 
 from bluegreen.config import AppConfig
+from bluegreen.lambda_env import function_environment
 from stacks.constructs.active_color import ActiveColorParameter
 from stacks.constructs.cluster_access import ClusterAccess, ClusterAccessLevel
 from stacks.constructs.encryption import EncryptedLogs
@@ -278,13 +279,11 @@ class ReleaseFunctions(Construct):
 
     def _environment(self, spec: FunctionSpec) -> dict[str, str]:
         tables = self._props.tables
-        environment = {
-            "BLUEGREEN_CONFIG": f"config/{self._props.config_file_name}",
-            "RELEASES_TABLE": tables.releases.table_name,
-        }
-        if spec.acks_actions:
-            environment["ACKS_TABLE"] = tables.acks.table_name
-        return environment
+        return function_environment(
+            self._props.config_file_name,
+            tables.releases.table_name,
+            tables.acks.table_name if spec.acks_actions else None,
+        )
 
     def _grant_tables(self, spec: FunctionSpec, role: iam.IRole) -> None:
         tables = self._props.tables

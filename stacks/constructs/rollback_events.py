@@ -21,6 +21,7 @@ from constructs import Construct
 
 from bluegreen.adapters.release_store import HISTORY_INDEX
 from bluegreen.config import AppConfig
+from bluegreen.lambda_env import function_environment
 from stacks import nag
 from stacks.constructs.active_color import ActiveColorParameter
 from stacks.constructs.cluster_access import ClusterAccess, ClusterAccessLevel
@@ -100,12 +101,11 @@ class RollbackEvents(Construct):
         log_group = props.logs.log_group(self, f"{construct_id}Logs", name=f"lambda/{construct_id}")
         log_group.grant_write(role)
         props.network.grant_eni_management(role)
-        environment = {
-            "BLUEGREEN_CONFIG": f"config/{props.config_file_name}",
-            "RELEASES_TABLE": props.tables.releases.table_name,
-        }
-        if acks:
-            environment["ACKS_TABLE"] = props.tables.acks.table_name
+        environment = function_environment(
+            props.config_file_name,
+            props.tables.releases.table_name,
+            props.tables.acks.table_name if acks else None,
+        )
         function = new_function(
             self,
             construct_id,

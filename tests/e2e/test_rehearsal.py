@@ -14,6 +14,8 @@ from pathlib import Path
 import pytest
 
 from bluegreen.gateway.harness import find_nginx, lua_modules_present, wait_until
+from bluegreen.metrics.names import Metric
+from tests.emf import emf_metrics, values
 
 pytestmark = [
     pytest.mark.nginx,
@@ -85,6 +87,19 @@ def test_release_runs_the_payment_suite_through_preprod_then_an_alarm_rolls_it_b
     assert "AlarmRollback (invoked as the EventBridge rule would): rolled_back" in output
     assert "myapp.com answered by v1 (blue) [after]" in output
     assert "now blue" in output
+    # and it produced the release's metrics (valid EMF, in the work dir) ...
+    metrics = emf_metrics((workdir / "metrics.emf.jsonl").read_text())
+    assert values(metrics, Metric.RELEASE_ENDED, Outcome="succeeded") == [1]
+    assert values(metrics, Metric.ROLLBACK_AFTER_RELEASE, Trigger="alarm") == [1]
+    assert sum(values(metrics, Metric.CHANGE_FAILED)) == 1
+    assert len(values(metrics, Metric.LEAD_TIME)) == 1
+    assert "ReleaseEnded{Outcome=succeeded} (Count): 1" in output
+    # ... and `bluegreen report` shows the four figures for it: live, failed after, restored
+    report = output.split("`bluegreen report --since 1d`:", 1)[1]
+    assert "1 went live of 1 ended" in report
+    assert "100.0%" in report  # the one release that went live was rolled back after it
+    assert "1 restored" in report
+    assert "lead time per release" in report
     # and leaves no process behind
     assert leftovers(workdir) == []
 

@@ -190,6 +190,7 @@ def expected_permissions(module: str, n: Names) -> dict[str, set[str]]:
             "ssm:GetParameter": {n.parameter},
             "secretsmanager:GetSecretValue": n.bot_token,
         },
+        "sample_traffic": {"ssm:GetParameter": {n.parameter}, "dynamodb:Scan": {n.acks}},
         "execution_ended": {
             # PutItem and DescribeExecution: a deleted record is restored from the execution's input
             **{f"dynamodb:{a}": {releases} for a in ("GetItem", "PutItem", "UpdateItem", "DeleteItem")},
@@ -220,6 +221,7 @@ MODULES = sorted(
         "finish",
         "record_failure",
         "execution_ended",
+        "sample_traffic",
     ]
 )
 
@@ -336,7 +338,7 @@ def test_function_runtime_tracing_environment_and_logs(synthesized: Synthesized,
     assert environment["POWERTOOLS_LOG_LEVEL"] == "INFO"
     assert environment["BLUEGREEN_CONFIG"] == "config/myapp.yaml"
     assert environment["RELEASES_TABLE"] == {"Ref": releases_id}
-    acks_readers = {"prepare", "confirm_gateways", "record_failure", "execution_ended"}
+    acks_readers = {"prepare", "confirm_gateways", "record_failure", "execution_ended", "sample_traffic"}
     assert ("ACKS_TABLE" in environment) == (module in acks_readers)
     log_group: dict[str, Any] = resources[properties["LoggingConfig"]["LogGroup"]["Ref"]]
     assert "KmsKeyId" in log_group["Properties"]

@@ -100,11 +100,11 @@ def test_the_old_colour_is_scaled_down_by_a_schedule(synthesized: Synthesized) -
         r["Properties"]
         for r in of_type(resources, "AWS::Events::Rule").values()
         if "ScheduleExpression" in r["Properties"]
+        and [render(t["Arn"]) for t in r["Properties"]["Targets"]] == [f"<{scale_down_id}.Arn>"]
     ]
     assert [s["ScheduleExpression"] for s in schedules] == [
         f"rate({synthesized.config.rollback.scale_down_check_minutes} minutes)"
     ]
-    assert [render(t["Arn"]) for t in schedules[0]["Targets"]] == [f"<{scale_down_id}.Arn>"]
 
 
 def test_rollback_function_may_flip_the_parameter_and_only_view_the_cluster(synthesized: Synthesized) -> None:

@@ -10,18 +10,20 @@ from typing import Any
 
 from click.testing import CliRunner, Result
 
-from bluegreen.adapters.kube import StaticApiClientFactory
 from bluegreen.cli import commands  # noqa: F401 - registers the commands
 from bluegreen.cli.main import cli
 from bluegreen.local.cluster import seed_cluster
+from bluegreen.local.cluster_access import VIEW, FunctionKube, function_cluster_access
 from bluegreen.local.fake_kube import FakeKubeServer, RolloutMode
+from bluegreen.local.iam_roles import ADMIN_USER
+from bluegreen.local.names import ACCOUNT
 from bluegreen.local.preprod import FakePreprod
 from bluegreen.local.server_workflow import ServerWorkflow
 from tests.integration.iam_session import session_iam
 from tests.integration.release_world import APPROVER, MYAPP, local_config
 
-MOTO_CALLER = "arn:aws:sts::123456789012:user/moto"
-"""Who moto says the CLI is; mapped to a person, as an operator's IAM user would be."""
+OPERATOR = f"arn:aws:iam::{ACCOUNT}:user/{ADMIN_USER}"
+"""Who the CLI signs as (the run's administrator); mapped to a person, as an operator's IAM user would be."""
 
 
 class CliWorld:
@@ -80,12 +82,17 @@ def cli_world(**overrides: Any) -> Iterator[CliWorld]:
             preprod.url,
             **{
                 "bake__check_interval_seconds": 180,
-                "approvals__identities__people": {"operator@myapp.com": [MOTO_CALLER]},
+                "approvals__identities__people": {"operator@myapp.com": [OPERATOR]},
                 **overrides,
             },
         )
         seed_cluster(kube, config)
         kube.store.default_mode = RolloutMode.COMPLETE
-        kube_client = StaticApiClientFactory(kube.client_configuration())
-        with ServerWorkflow(config, kube_client, iam=session_iam()) as workflow:
-            yield CliWorld(workflow, kube, preprod)
+        kube_for = FunctionKube(kube, function_cluster_access(config), account=ACCOUNT)
+        with ServerWorkflow(config, kube_for.admin(), kube_for=kube_for, iam=session_iam()) as workflow:
+            world = CliWorld(workflow, kube, preprod)
+            # The operator running the CLI has read access to both namespaces (an access entry for
+            # their IAM identity, as the first-deployment runbook asks): EKS tokens they sign work.
+            namespaces = [config.namespaces.blue, config.namespaces.green]
+            kube.grant_iam(world.env["AWS_ACCESS_KEY_ID"], OPERATOR, VIEW, namespaces)
+            yield world

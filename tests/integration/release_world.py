@@ -3,15 +3,16 @@ Kubernetes API server over real HTTP, and a loopback stand-in for the preprod ho
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from bluegreen.adapters.kube import StaticApiClientFactory
 from bluegreen.config import AppConfig, load_config
 from bluegreen.local.cluster import seed_cluster
+from bluegreen.local.cluster_access import FunctionClusterAccess, FunctionKube, function_cluster_access
 from bluegreen.local.fake_kube import FakeKubeServer, RolloutMode
+from bluegreen.local.names import ACCOUNT
 from bluegreen.local.preprod import FakePreprod
 from bluegreen.local.workflow import LocalWorkflow
 from bluegreen.smoke import SecretsProvider
@@ -68,15 +69,20 @@ class World:
 
 @contextmanager
 def release_world(
-    preprod_url: str | None = None, secrets: SecretsProvider | None = None, **overrides: Any
+    preprod_url: str | None = None,
+    secrets: SecretsProvider | None = None,
+    cluster_access: Mapping[str, FunctionClusterAccess] | None = None,
+    **overrides: Any,
 ) -> Iterator[World]:
     """`preprod_url` (with `secrets`) runs myapp's payment suite against that server instead of
-    health checks against the FakePreprod."""
+    health checks against the FakePreprod. Each handler reaches the cluster with its own token,
+    allowed what the stack's access entry for its function allows (or `cluster_access`)."""
     with FakePreprod() as preprod, FakeKubeServer() as kube:
         config = local_config(preprod_url or preprod.url, payment_suite=preprod_url is not None, **overrides)
         seed_cluster(kube, config)
         kube.store.default_mode = RolloutMode.COMPLETE
-        kube_client = StaticApiClientFactory(kube.client_configuration())
-        with LocalWorkflow(config, kube_client, iam=session_iam()) as workflow:
+        access = function_cluster_access(config) if cluster_access is None else cluster_access
+        kube_for = FunctionKube(kube, access, account=ACCOUNT)
+        with LocalWorkflow(config, kube_for.admin(), kube_for=kube_for, iam=session_iam()) as workflow:
             workflow.runtime.secrets = secrets
             yield World(workflow, kube, preprod)

@@ -101,7 +101,7 @@ class SlackWorld:
             result: dict[str, Any] = module.handler(
                 event,
                 cast(Any, FakeContext("SlackInteractions")),
-                rt=self.world.workflow.runtime,
+                rt=self.world.workflow.runtime_for("SlackInteractions"),
                 verifier=self.verifier,
             )
         return result

@@ -50,7 +50,7 @@ def function_url(workflow: LocalWorkflow, identity: str) -> Iterator[tuple[str, 
             }
             context = cast(Any, FakeContext("DecideApproval"))
             with workflow.acting_as("DecideApproval"):
-                result = decide_approval.handler(event, context, rt=workflow.runtime)
+                result = decide_approval.handler(event, context, rt=workflow.runtime_for("DecideApproval"))
             self._reply(result["statusCode"], json.loads(result["body"]))
 
         def _reply(self, status: int, body: dict[str, Any]) -> None:

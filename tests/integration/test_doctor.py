@@ -24,6 +24,7 @@ from bluegreen.doctor.readonly import is_read_only
 from bluegreen.local.account import _manifest
 from bluegreen.local.cluster import deployment
 from bluegreen.local.fake_eks import AccessPolicy
+from bluegreen.local.iam_roles import ADMIN_USER
 from tests.integration.doctor_world import DoctorWorld, doctor_world, failed
 
 # moto's CloudFormation keeps the access entries in the template without creating them (FakeEks has them)
@@ -68,7 +69,7 @@ def test_passes_on_the_rehearsal_world(world: DoctorWorld) -> None:
     assert lines(result.output) == []
     assert "ready: a release could run now" in result.output
     for expected in (
-        "aws identity: arn:aws:sts::123456789012:user/moto, account 123456789012, us-east-1",
+        f"aws identity: arn:aws:iam::123456789012:user/{ADMIN_USER}, account 123456789012, us-east-1",
         "stack BlueGreen-myapp-prod: CREATE_COMPLETE",
         f"parameter {PARAMETER}: blue (version",
         "cluster authentication: API_AND_CONFIG_MAP",
@@ -136,6 +137,8 @@ def test_reaches_the_cluster_through_a_kubeconfig(world: DoctorWorld, tmp_path: 
             }
         )
     )
+    namespaces = [world.config.namespaces.blue, world.config.namespaces.green]
+    world.kube.grant("operator-token", "operator", "AmazonEKSViewPolicy", namespaces)  # the cluster knows it
     world.kube.clear_requests()
     result = world.doctor("--kubeconfig", str(kubeconfig), kube="kubeconfig")
     assert result.exit_code == 0, result.output

@@ -1,4 +1,5 @@
-"""Fake-apiserver tests of the hooks that play the deployment controller (complete or stall a rollout)."""
+"""Fake-apiserver tests of the deployment controller the fake plays: the hooks that complete or stall a
+rollout, the modes, and the lag before the controller writes a status (counted in reads)."""
 
 from __future__ import annotations
 
@@ -44,6 +45,7 @@ def api_client(server):
 def kube(server):
     server.reset()
     server.auto_complete = False
+    server.controller_lag = 1
     server.seed_yaml(NAMESPACE_AND_WEB)
     return server
 
@@ -82,16 +84,68 @@ def test_manual_by_default_the_rollout_waits_until_completed(apps, kube):
     assert done.metadata.generation == 2
 
 
-def test_auto_complete_finishes_every_spec_change(apps, kube):
+def test_auto_complete_finishes_every_spec_change_one_read_later(apps, kube):
     # Given
     kube.auto_complete = True
     # When
     response = new_image(apps)
-    read = apps.read_namespaced_deployment_status("web", "green")
+    first = apps.read_namespaced_deployment_status("web", "green")
+    second = apps.read_namespaced_deployment_status("web", "green")
     # Then
     assert response.status.observed_generation is None, "the write returns before the controller acts"
-    assert read.status.observed_generation == read.metadata.generation == 2
-    assert read.status.updated_replicas == 2
+    assert first.metadata.generation == 2
+    assert first.status.observed_generation is None, "the first read still sees the old status"
+    assert second.status.observed_generation == second.metadata.generation == 2
+    assert second.status.updated_replicas == 2
+
+
+def test_a_stale_status_keeps_the_previous_rollouts_conditions_until_the_controller_catches_up(apps, kube):
+    # Given a rollout that passed its progress deadline, then a new spec
+    new_image(apps)
+    kube.stall_rollout("green", "web")
+    kube.auto_complete = True
+    new_image(apps, "shop/web:3.0.0")
+    # When
+    stale = apps.read_namespaced_deployment("web", "green")
+    fresh = apps.read_namespaced_deployment("web", "green")
+    # Then: kubectl rollout status would wait here, not fail
+    assert (stale.metadata.generation, stale.status.observed_generation) == (3, 2)
+    assert condition(stale.status, "Progressing").reason == "ProgressDeadlineExceeded"
+    assert fresh.status.observed_generation == 3
+    assert condition(fresh.status, "Progressing").reason == "NewReplicaSetAvailable"
+
+
+def test_listing_counts_as_a_read_and_a_longer_lag_takes_more_reads(apps, kube):
+    # Given
+    kube.auto_complete = True
+    kube.controller_lag = 3
+    new_image(apps)
+    # When
+    seen = [
+        apps.list_namespaced_deployment("green").items[0].status.observed_generation,
+        apps.read_namespaced_deployment_scale("web", "green").status.replicas,
+        apps.read_namespaced_deployment("web", "green").status.observed_generation,
+        apps.read_namespaced_deployment("web", "green").status.observed_generation,
+    ]
+    # Then
+    assert seen == [None, 0, None, 2]
+
+
+def test_without_a_lag_the_status_comes_with_the_write(apps, kube):
+    kube.auto_complete = True
+    kube.controller_lag = 0
+    new_image(apps)
+    read = apps.read_namespaced_deployment_status("web", "green")
+    assert read.status.observed_generation == 2
+
+
+def test_the_test_hook_get_object_is_not_a_read(apps, kube):
+    kube.auto_complete = True
+    new_image(apps)
+    for _ in range(3):
+        stored = kube.get_object("Deployment", "green", "web")
+        assert stored is not None
+        assert "observedGeneration" not in stored["status"]
 
 
 def test_auto_complete_constructor_argument_completes_created_deployments():
@@ -107,7 +161,9 @@ def test_auto_complete_constructor_argument_completes_created_deployments():
                 ),
             ),
         )
-        client.AppsV1Api(api).create_namespaced_deployment("blue", body)
+        apps = client.AppsV1Api(api)
+        apps.create_namespaced_deployment("blue", body)
+        apps.read_namespaced_deployment("api", "blue")
         stored = fake.get_object("Deployment", "blue", "api")
     assert stored is not None
     assert stored["status"]["observedGeneration"] == 1
@@ -147,19 +203,25 @@ def test_per_deployment_mode_overrides_the_default_on_the_next_spec_change(apps,
     # When
     apps.patch_namespaced_deployment("web", "green", {"metadata": {"labels": {"touched": "yes"}}})
     after_label = apps.read_namespaced_deployment_status("web", "green").status
+    apps.read_namespaced_deployment_status("web", "green")
+    after_label_again = apps.read_namespaced_deployment_status("web", "green").status
     new_image(apps)
+    apps.read_namespaced_deployment_status("web", "green")
     after_image = apps.read_namespaced_deployment_status("web", "green").status
     # Then
     assert after_label.observed_generation is None, "a label change is no spec change"
+    assert after_label_again.observed_generation is None
     assert condition(after_image, "Progressing").reason == "ProgressDeadlineExceeded"
     kube.set_rollout_mode("green", "web", RolloutMode.MANUAL)
     new_image(apps, "shop/web:3.0.0")
-    assert apps.read_namespaced_deployment_status("web", "green").status.observed_generation == 2
+    for _ in range(2):
+        assert apps.read_namespaced_deployment_status("web", "green").status.observed_generation == 2
 
 
 def test_scaling_is_a_spec_change_the_controller_acts_on(apps, kube):
     kube.auto_complete = True
     apps.patch_namespaced_deployment_scale("web", "green", {"spec": {"replicas": 5}})
+    apps.read_namespaced_deployment_status("web", "green")
     status = apps.read_namespaced_deployment_status("web", "green").status
     assert (status.observed_generation, status.ready_replicas) == (2, 5)
 

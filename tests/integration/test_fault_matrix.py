@@ -1,7 +1,8 @@
 """The fault matrix: faults injected into the local workflow (moto executing the real ASL with the
 real handlers, the fake Kubernetes API server over HTTP), and for every scenario the five things a
 release must agree on: where the parameter points, what the gateways acknowledge, the lock released,
-the record's outcome and reason, a notification telling the truth — and the CLI's exit code.
+the record's outcome and reason, a notification telling the truth — and the CLI's exit code and
+the metrics the functions printed.
 
 One world for the module (virtual time); each scenario starts from blue, healthy, with no fault.
 """
@@ -19,7 +20,10 @@ from bluegreen.adapters.release_store import ReleaseStore
 from bluegreen.cli.endings import Releases
 from bluegreen.local.fake_kube import RolloutMode
 from bluegreen.local.faults import LAMBDA_TIMEOUT
+from bluegreen.metrics.facts import ReleaseFacts
+from bluegreen.metrics.names import Metric
 from bluegreen.models import Outcome
+from tests.emf import emf_metrics, of_release, values
 from tests.integration.release_world import APPROVER, World, release_world
 
 GATEWAYS = ("gw-a", "gw-b")
@@ -164,6 +168,8 @@ class Scenario:
     following: tuple[str, ...] = GATEWAYS
     exit_code: int | None = None
     """The execution's exit code when it is not the outcome's (a rollback after the workflow)."""
+    ended: Outcome | None = None
+    """How the workflow itself ended, when the record says more (a rollback after it)."""
 
 
 def fail(function: str, error_type: str, times: int | None = None) -> Callable[[World], object]:
@@ -473,6 +479,7 @@ SCENARIOS: list[Scenario] = [
         "rolled back after the release finished",
         drive=lambda w: alarm_after_success(w),
         exit_code=0,
+        ended=Outcome.SUCCEEDED,
     ),
     # concurrency and stale locks
     Scenario(
@@ -572,11 +579,34 @@ def exit_code(world: World, execution_arn: str) -> int:
     return reader.ending(execution_arn).exit_code
 
 
+def metrics_agree_with_the_record(printed: list[str], record: dict[str, Any], scenario: Scenario) -> None:
+    """The EMF the functions printed for this release (CloudWatch's view of it) says what the record
+    says: one ending with its outcome, live or not, failed in production or not, restored or not."""
+    release_id = str(record["release_id"])
+    metrics = of_release(emf_metrics("\n".join(printed)), release_id)
+    facts = ReleaseFacts.of_item(record)
+    assert facts is not None
+    ended = scenario.ended or scenario.outcome
+    assert [(m.dimensions["Outcome"], m.values) for m in metrics if m.name == "ReleaseEnded"] == [
+        (ended.value, [1.0])
+    ]
+    prepared = "colors" in record  # written only from Prepare's context (also when the record is restored)
+    assert values(metrics, Metric.RELEASE_STARTED) == ([1.0] if prepared else [])
+    assert values(metrics, Metric.WENT_LIVE) == ([1.0] if facts.went_live else [])
+    assert sum(values(metrics, Metric.CHANGE_FAILED)) == (1 if facts.failed_change else 0)
+    restore = facts.time_to_restore
+    assert values(metrics, Metric.TIME_TO_RESTORE) == ([restore.total_seconds()] if restore else [])
+    assert {m.dimensions.get("Phase") for m in metrics if m.name == "PhaseDuration"} == {
+        phase.value for phase in facts.phases
+    }
+
+
 @pytest.mark.parametrize("scenario", SCENARIOS, ids=[s.id for s in SCENARIOS])
 def test_every_ending_tells_the_truth(world: World, scenario: Scenario) -> None:
     # Given the fault
     scenario.arrange(world)
     sent_before = len(world.workflow.aws.notifier.sent)
+    printed_before = len(world.workflow.emf.lines)
     # When a release runs into it
     run = scenario.drive(world)
     record = world.workflow.record(run.release_id)
@@ -605,6 +635,10 @@ def test_every_ending_tells_the_truth(world: World, scenario: Scenario) -> None:
     # 6. the CLI's exit code agrees
     expected = scenario.outcome.exit_code if scenario.exit_code is None else scenario.exit_code
     assert exit_code(world, run.execution_arn) == expected
+    # 7. and so do the metrics the functions printed (embedded metric format)
+    metrics_agree_with_the_record(
+        world.workflow.emf.lines[printed_before:], world.workflow.record(run.release_id), scenario
+    )
 
 
 def test_the_matrix_is_large_enough() -> None:

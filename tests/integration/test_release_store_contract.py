@@ -62,6 +62,19 @@ def test_records_are_created_once_updated_in_place_and_never_recreated(store: Re
     assert store.get_record("gone") is None
 
 
+def test_a_write_returns_the_record_as_written_without_a_second_read(store: ReleaseRepository) -> None:
+    # Given a record
+    store.create_record("r1", {"app": "app", "environment": "prod", "version": "v2", "created_at": NOW})
+    # When a step writes to it, and an ending is recorded
+    written = store.update_record("r1", {"colors": {"before": "blue"}}, step="switched")
+    # Then each write hands back the whole record as stored (what the metrics read)
+    assert written is not None
+    assert written["version"] == "v2"
+    assert written["steps"] == {"switched": NOW.isoformat()}
+    assert written == store.get_record("r1")
+    assert store.update_record("r1", {}) is None  # nothing to write, nothing written
+
+
 def test_recent_records_are_one_app_environment_newest_first(store: ReleaseStore) -> None:
     for n in range(3):
         store.create_record(

@@ -146,3 +146,17 @@ def test_at_most_twenty_problems_are_listed() -> None:
         validate_release_input({"version": "v2", "triggered_by": "ci", "images": images}, CONFIG)
     assert len(caught.value.problems) == 21
     assert caught.value.problems[-1] == ("(input)", "and 10 more problems")
+
+
+def test_commit_time_is_text_with_an_offset_and_a_clock_less_one_is_refused_by_name() -> None:
+    plan = validate_release_input(
+        {"version": "v2", "triggered_by": "ci", "commit_time": "2026-12-01T09:30:00Z"}, CONFIG
+    )
+    assert plan.input.commit_time is not None
+    assert plan.input.commit_time.isoformat() == "2026-12-01T09:30:00+00:00"
+    with pytest.raises(ReleaseInputError) as caught:
+        validate_release_input(
+            {"version": "v2", "triggered_by": "ci", "commit_time": "2026-12-01T09:30"}, CONFIG
+        )
+    assert [field for field, _ in caught.value.problems] == ["commit_time"]
+    assert "timezone" in caught.value.problems[0][1]

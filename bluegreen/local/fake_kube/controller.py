@@ -1,7 +1,9 @@
-"""What the deployment controller would write to a Deployment's status; tests decide when it happens.
+"""What the deployment controller would write to a Deployment's status, and when.
 
 There is no real controller: a rollout completes, stalls or waits (``manual``) according to the mode
-chosen per server (``auto_complete``) or per deployment (``set_rollout_mode``).
+chosen per server (``auto_complete``) or per deployment (``set_rollout_mode``); a completing rollout
+whose pods could not start (``kubelet.pod_problem``) stays progressing instead. ``ControllerLoop``
+says when the status is written: after a lag counted in reads.
 """
 
 from __future__ import annotations
@@ -12,6 +14,8 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
 
+from bluegreen.local.fake_kube.kubelet import PodProblem
+
 
 class RolloutMode(StrEnum):
     COMPLETE = "complete"  # pods come up at once: the rollout finishes on every spec change
@@ -20,6 +24,7 @@ class RolloutMode(StrEnum):
 
 
 REASON_MINIMUM_REPLICAS_AVAILABLE = "MinimumReplicasAvailable"
+REASON_MINIMUM_REPLICAS_UNAVAILABLE = "MinimumReplicasUnavailable"
 REASON_NEW_REPLICA_SET_AVAILABLE = "NewReplicaSetAvailable"
 REASON_REPLICA_SET_UPDATED = "ReplicaSetUpdated"
 REASON_PROGRESS_DEADLINE_EXCEEDED = "ProgressDeadlineExceeded"
@@ -119,3 +124,88 @@ def stalled_status(deployment: dict[str, Any], *, deadline_exceeded: bool) -> di
             progressing,
         ],
     }
+
+
+def blocked_status(deployment: dict[str, Any], problem: PodProblem) -> dict[str, Any]:
+    """The controller saw the new spec, but its pods cannot start (see ``kubelet.pod_problem``).
+
+    The old pods keep serving when there are any; a Deployment that never ran has none available.
+    When admission refuses the pods themselves, the new ReplicaSet stays at zero and the
+    controller copies its ``ReplicaFailure`` condition onto the Deployment.
+    """
+    desired = int(deployment["spec"].get("replicas", 1))
+    previous = deployment.get("status") or {}
+    old_pods = int(previous.get("availableReplicas") or 0)
+    at = now()
+    replica_set = replica_set_name(deployment)
+    new_pods = (1 if old_pods else desired) if problem.pods_created else 0
+    status: dict[str, Any] = {
+        "observedGeneration": deployment["metadata"]["generation"],
+        "replicas": old_pods + new_pods,
+        "updatedReplicas": new_pods,
+        "readyReplicas": old_pods,
+        "availableReplicas": old_pods,
+    }
+    if new_pods:  # replicas - available, omitted when 0 as the controller does
+        status["unavailableReplicas"] = new_pods
+    available = (
+        _condition(
+            "Available", True, REASON_MINIMUM_REPLICAS_AVAILABLE, "Deployment has minimum availability.", at
+        )
+        if old_pods
+        else _condition(
+            "Available",
+            False,
+            REASON_MINIMUM_REPLICAS_UNAVAILABLE,
+            "Deployment does not have minimum availability.",
+            at,
+        )
+    )
+    progressing = _condition(
+        "Progressing", True, REASON_REPLICA_SET_UPDATED, f'ReplicaSet "{replica_set}" is progressing.', at
+    )
+    status["conditions"] = [available, progressing]
+    if not problem.pods_created:
+        status["conditions"].append(_condition("ReplicaFailure", True, problem.reason, problem.message, at))
+    return status
+
+
+class ControllerLoop:
+    """When the deployment controller catches up with a spec change: after ``lag`` reads of it.
+
+    A real controller writes the status some time after the write that changed the spec, so a
+    client that reads right away sees ``observedGeneration < generation`` and the previous
+    rollout's conditions. Here the lag is counted in client reads of that Deployment (GET, list,
+    /status, /scale), not in seconds: deterministic under any load, no sleeping, and the same
+    whether the reader runs on real or virtual time. ``lag=0`` writes the status with the change.
+    """
+
+    def __init__(self, lag: int = 0) -> None:
+        self.lag = lag
+        self._due: dict[tuple[str, str], int] = {}
+        self.blocked: set[tuple[str, str]] = set()
+
+    def schedule(self, namespace: str, name: str) -> bool:
+        """A spec change (or a fix to what blocked its pods): True when the controller acts at once."""
+        if self.lag <= 0:
+            return True
+        self._due[(namespace, name)] = self.lag
+        return False
+
+    def observed(self, namespace: str, name: str) -> bool:
+        """A client read this Deployment (after the response was taken): True when the controller acts now."""
+        remaining = self._due.get((namespace, name))
+        if remaining is None:
+            return False
+        if remaining <= 1:
+            del self._due[(namespace, name)]
+            return True
+        self._due[(namespace, name)] = remaining - 1
+        return False
+
+    def forget(self, namespace: str, name: str) -> None:
+        self._due.pop((namespace, name), None)
+
+    def reset(self) -> None:
+        self._due.clear()
+        self.blocked.clear()

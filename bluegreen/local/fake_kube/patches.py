@@ -1,8 +1,8 @@
 """The four PATCH flavours of the Kubernetes API, as pure functions over JSON-like values.
 
-JSON merge patch (RFC 7386), JSON patch (RFC 6902), strategic merge patch (Kubernetes: lists of
-containers, env, ports, volumes... merge by a key, other lists are replaced) and server-side apply,
-which this fake treats as a strategic merge of the applied configuration (no field ownership).
+JSON merge patch (RFC 7386), JSON patch (RFC 6902) and strategic merge patch (Kubernetes: lists of
+containers, env, ports, volumes... merge by a key, other lists are replaced). Server-side apply
+merges the same way and tracks field ownership on top (``managed_fields``).
 """
 
 from __future__ import annotations
@@ -222,7 +222,8 @@ def _merge_map(original: dict[str, Any], patch: dict[str, Any]) -> dict[str, Any
     return result
 
 
-def _merge_key(field: str, items: list[Any]) -> str | None:
+def merge_key_for(field: str, items: list[Any]) -> str | None:
+    """The key a list's items merge by (None: the list is replaced as a whole)."""
     if field == "ports":
         uses_container_port = any(isinstance(item, dict) and "containerPort" in item for item in items)
         return "containerPort" if uses_container_port else "port"
@@ -230,7 +231,7 @@ def _merge_key(field: str, items: list[Any]) -> str | None:
 
 
 def _merge_list(field: str, original: list[Any], patch: list[Any]) -> list[Any]:
-    merge_key = _merge_key(field, original + patch)
+    merge_key = merge_key_for(field, original + patch)
     if merge_key is None:
         if field in PRIMITIVE_MERGE_LISTS:
             return copy.deepcopy(original) + [item for item in patch if item not in original]

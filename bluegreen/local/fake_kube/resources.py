@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import binascii
 import re
 from dataclasses import dataclass
 from typing import Any
@@ -34,7 +36,14 @@ DEPLOYMENTS = ResourceType(
     "apps", "v1", "deployments", "Deployment", True, has_generation=True, subresources=("status", "scale")
 )
 INGRESSES = ResourceType("networking.k8s.io", "v1", "ingresses", "Ingress", True, has_generation=True)
-RESOURCE_TYPES = (NAMESPACES, SERVICES, DEPLOYMENTS, INGRESSES)
+SERVICE_ACCOUNTS = ResourceType(
+    "", "v1", "serviceaccounts", "ServiceAccount", True, has_generation=False, subresources=()
+)
+CONFIG_MAPS = ResourceType("", "v1", "configmaps", "ConfigMap", True, has_generation=False, subresources=())
+SECRETS = ResourceType("", "v1", "secrets", "Secret", True, has_generation=False, subresources=())
+RESOURCE_TYPES = (NAMESPACES, SERVICES, DEPLOYMENTS, INGRESSES, SERVICE_ACCOUNTS, CONFIG_MAPS, SECRETS)
+# The kinds a pod reads from its namespace (kubelet and the ServiceAccount admission plugin).
+POD_DEPENDENCY_TYPES = (SERVICE_ACCOUNTS, CONFIG_MAPS, SECRETS)
 
 
 def find_resource_type(group_version: str, plural: str) -> ResourceType | None:
@@ -50,11 +59,14 @@ def resource_type_for_kind(kind: str) -> ResourceType:
     raise LookupError(f"the fake Kubernetes API does not serve {kind!r}")
 
 
-def initial_status(rtype: ResourceType) -> dict[str, Any]:
+def initial_status(rtype: ResourceType) -> dict[str, Any] | None:
+    """The status a new object starts with; None for kinds without a status (ConfigMap, Secret...)."""
     if rtype is NAMESPACES:
         return {"phase": "Active"}
     if rtype in (SERVICES, INGRESSES):
         return {"loadBalancer": {}}
+    if rtype in POD_DEPENDENCY_TYPES:
+        return None
     return {}
 
 
@@ -69,6 +81,8 @@ def apply_defaults(rtype: ResourceType, obj: dict[str, Any]) -> None:
         obj.setdefault("spec", {}).setdefault("finalizers", ["kubernetes"])
     elif rtype is DEPLOYMENTS:
         _default_deployment(obj.setdefault("spec", {}))
+    elif rtype is SECRETS:
+        _default_secret(obj)
     elif rtype is SERVICES:
         spec = obj.setdefault("spec", {})
         spec.setdefault("type", "ClusterIP")
@@ -77,6 +91,18 @@ def apply_defaults(rtype: ResourceType, obj: dict[str, Any]) -> None:
             if isinstance(port, dict):
                 port.setdefault("protocol", "TCP")
                 port.setdefault("targetPort", port.get("port"))
+
+
+def _default_secret(secret: dict[str, Any]) -> None:
+    """type defaults to Opaque; write-only ``stringData`` is merged into ``data`` (base64), as stored."""
+    secret.setdefault("type", "Opaque")
+    string_data = secret.pop("stringData", None)
+    if isinstance(string_data, dict):
+        current = secret.get("data")
+        data: dict[str, Any] = current if isinstance(current, dict) else {}
+        for key, value in string_data.items():
+            data[key] = base64.b64encode(str(value).encode("utf-8")).decode("ascii")
+        secret["data"] = data
 
 
 def _default_deployment(spec: dict[str, Any]) -> None:
@@ -121,6 +147,8 @@ def validate(rtype: ResourceType, obj: dict[str, Any], old: dict[str, Any] | Non
         causes += _deployment_causes(obj.get("spec") or {}, (old or {}).get("spec"))
     elif rtype is SERVICES:
         causes += _service_causes(obj.get("spec") or {}, (old or {}).get("spec"))
+    elif rtype in (CONFIG_MAPS, SECRETS):
+        causes += _data_causes(rtype, obj)
     if causes:
         raise invalid(rtype.kind, rtype.group, name, causes)
 
@@ -196,4 +224,34 @@ def _service_causes(spec: dict[str, Any], old_spec: dict[str, Any] | None) -> li
             )
     if old_spec and old_spec.get("clusterIP") and spec.get("clusterIP") != old_spec["clusterIP"]:
         causes.append(("spec.clusterIP", "Invalid value: field is immutable"))
+    return causes
+
+
+_DATA_KEY = re.compile(r"[-._a-zA-Z0-9]+")
+
+
+def _data_causes(rtype: ResourceType, obj: dict[str, Any]) -> list[tuple[str, str]]:
+    """Keys must be valid; a Secret's ``data`` values must be base64, as the apiserver decodes them."""
+    causes: list[tuple[str, str]] = []
+    for field in ("data", "binaryData"):
+        values = obj.get(field)
+        if values is None:
+            continue
+        if not isinstance(values, dict):
+            causes.append((field, "Invalid value: must be a map of strings"))
+            continue
+        for key, value in values.items():
+            if not _DATA_KEY.fullmatch(str(key)) or len(str(key)) > 253:
+                causes.append(
+                    (
+                        f"{field}[{key}]",
+                        f'Invalid value: "{key}": a valid config key must consist of alphanumeric '
+                        "characters, '-', '_' or '.'",
+                    )
+                )
+            if rtype is SECRETS or field == "binaryData":
+                try:
+                    base64.b64decode(str(value), validate=True)
+                except (binascii.Error, ValueError):
+                    causes.append((f"{field}[{key}]", "Invalid value: illegal base64 data"))
     return causes

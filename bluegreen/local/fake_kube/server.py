@@ -7,7 +7,9 @@ Usage in a test::
         ...
         kube.stall_rollout("green", "web")
 
-The HTTP side only routes and decodes; the API semantics live in ``store.Store``.
+With ``grant`` the server authorizes each request by its bearer token, as EKS does with access
+entries (``access``). The HTTP side only reads and writes bytes; ``api.Api`` routes, authorizes
+and decodes, and the API semantics live in ``store.Store``.
 """
 
 from __future__ import annotations
@@ -26,19 +28,23 @@ from urllib.parse import parse_qs, urlsplit
 import kubernetes.client
 import yaml
 
-from bluegreen.local.fake_kube import discovery, errors
+from bluegreen.local.fake_kube import errors
+from bluegreen.local.fake_kube.access import AccessEntry, Authorizer, associations
+from bluegreen.local.fake_kube.api import Api, ApiRequest
 from bluegreen.local.fake_kube.controller import RolloutMode
 from bluegreen.local.fake_kube.errors import KubeApiError
-from bluegreen.local.fake_kube.patches import APPLY_PATCH
-from bluegreen.local.fake_kube.resources import NAMESPACES, ResourceType, find_resource_type
+from bluegreen.local.fake_kube.resources import resource_type_for_kind
 from bluegreen.local.fake_kube.store import ChangeListener, Obj, Store
 
 logger = logging.getLogger(__name__)
 
+DEFAULT_CONTROLLER_LAG = 1
+"""The first read of a Deployment after a spec change sees the status of the spec before it."""
+
 
 @dataclass(frozen=True)
 class RecordedRequest:
-    """One HTTP request as the fake received it (discovery and health checks included)."""
+    """One HTTP request as the fake received it (discovery and health checks included), and its answer."""
 
     method: str
     path: str
@@ -46,6 +52,8 @@ class RecordedRequest:
     content_type: str | None
     authorization: str | None
     body: bytes = field(repr=False, default=b"")
+    code: int | None = None  # the status code answered
+    accept: str | None = None
 
     @property
     def has_bearer_token(self) -> bool:
@@ -57,19 +65,14 @@ class RecordedRequest:
         return json.loads(self.body) if self.body else None
 
 
-@dataclass(frozen=True)
-class _Route:
-    rtype: ResourceType
-    namespace: str | None  # None: a cluster-scoped type, or a list across all namespaces
-    name: str | None
-    subresource: str | None
-
-
 class FakeKubeServer:
-    """Real HTTP, fake cluster: namespaces, deployments (+/status, /scale), services, ingresses.
+    """Real HTTP, fake cluster: namespaces, deployments (+/status, /scale), services, ingresses,
+    service accounts, config maps and secrets.
 
-    ``auto_complete`` makes every deployment rollout finish at once; ``set_rollout_mode`` overrides it
-    per deployment. ``on_change(event, namespace, deployment)`` runs after each deployment write.
+    ``auto_complete`` makes every deployment rollout finish (unless its pods lack what they
+    reference); ``set_rollout_mode`` overrides it per deployment. ``controller_lag`` is how many
+    reads of a Deployment see the old status after its spec changed (0: the status is written with
+    the change). ``on_change(event, namespace, deployment)`` runs after each deployment write.
     """
 
     def __init__(
@@ -79,9 +82,12 @@ class FakeKubeServer:
         *,
         auto_complete: bool = False,
         on_change: ChangeListener | None = None,
+        controller_lag: int = DEFAULT_CONTROLLER_LAG,
     ) -> None:
         self._address = (host, port)
-        self.store = Store(auto_complete=auto_complete, on_change=on_change)
+        self.store = Store(auto_complete=auto_complete, on_change=on_change, controller_lag=controller_lag)
+        self.access = Authorizer()
+        self.api = Api(self.store, self.access, lambda: self.url.removeprefix("http://"))
         self._requests: list[RecordedRequest] = []
         self._requests_lock = threading.Lock()
         self._httpd: _HTTPServer | None = None
@@ -165,8 +171,9 @@ class FakeKubeServer:
             self._requests.clear()
 
     def reset(self) -> None:
-        """Forget every object, per-deployment rollout mode and recorded request."""
+        """Forget every object, per-deployment rollout mode, access grant and recorded request."""
         self.store.reset()
+        self.access.clear()
         self.clear_requests()
 
     def seed(self, objects: list[Obj]) -> None:
@@ -179,6 +186,10 @@ class FakeKubeServer:
     def get_object(self, kind: str, namespace: str | None, name: str) -> Obj | None:
         return self.store.get_object(kind, namespace, name)
 
+    def delete_object(self, kind: str, namespace: str | None, name: str) -> None:
+        """Delete directly, as someone with access to the cluster would (no access check)."""
+        self.store.delete(resource_type_for_kind(kind), namespace or "", name)
+
     def complete_rollout(self, namespace: str, name: str) -> Obj:
         return self.store.complete_rollout(namespace, name)
 
@@ -189,144 +200,41 @@ class FakeKubeServer:
         """ "complete", "stall" or "manual" for this deployment's future spec changes."""
         self.store.set_rollout_mode(namespace, name, mode)
 
+    @property
+    def controller_lag(self) -> int:
+        return self.store.controller.lag
+
+    @controller_lag.setter
+    def controller_lag(self, reads: int) -> None:
+        self.store.controller.lag = reads
+
+    def grant(
+        self, token: str, username: str, policy: str, namespaces: list[str] | tuple[str, ...] | None = None
+    ) -> None:
+        """Requests with ``Authorization: Bearer <token>`` act as ``username`` with an EKS access policy
+        ("AmazonEKSViewPolicy", "AmazonEKSEditPolicy", "AmazonEKSClusterAdminPolicy") on those namespaces
+        (None: the cluster). From the first grant on, every other caller gets 401."""
+        self.access.add(token, AccessEntry(username, associations(policy, namespaces)))
+
+    def grant_iam(
+        self,
+        access_key_id: str,
+        username: str,
+        policy: str,
+        namespaces: list[str] | tuple[str, ...] | None = None,
+    ) -> None:
+        """EKS IAM tokens signed with ``access_key_id`` act as ``username`` (an access entry's principal)."""
+        self.access.add_iam(access_key_id, AccessEntry(username, associations(policy, namespaces)))
+
+    def grant_anonymous(self, policy: str, namespaces: list[str] | tuple[str, ...] | None = None) -> None:
+        """Requests without a token act as ``system:anonymous`` with this policy (a harness's own calls)."""
+        self.access.set_anonymous(AccessEntry("system:anonymous", associations(policy, namespaces)))
+
     # --- request handling (called by the handler threads) --------------------------------------
 
     def _record(self, request: RecordedRequest) -> None:
         with self._requests_lock:
             self._requests.append(request)
-
-    def _handle(
-        self, method: str, path: str, query: dict[str, list[str]], content_type: str, body: bytes
-    ) -> tuple[int, Any]:
-        """The response (status code, JSON-able body) for one request; raises ``KubeApiError``."""
-        documents = self._discovery(path)
-        if documents is not None:
-            if method != "GET":
-                raise errors.method_not_allowed()
-            return 200, documents
-        route = _route(path)
-        params = {key: values[-1] for key, values in query.items()}
-        dry_run = params.get("dryRun") == "All"
-        if route.name is None:
-            return self._handle_collection(method, route, params, content_type, body, dry_run)
-        if route.subresource not in (None, *route.rtype.subresources):
-            raise errors.path_not_found(path)
-        namespace = route.namespace or ""
-        if method == "GET":
-            return 200, self.store.get(route.rtype, namespace, route.name, route.subresource)
-        if method == "PUT":
-            replaced = self.store.replace(
-                route.rtype,
-                namespace,
-                route.name,
-                _decode(body, content_type),
-                subresource=route.subresource,
-                dry_run=dry_run,
-            )
-            return 200, replaced
-        if method == "PATCH":
-            patch_type = content_type.split(";")[0].strip().lower()
-            patched, created = self.store.patch(
-                route.rtype,
-                namespace,
-                route.name,
-                patch_type,
-                _decode(body, patch_type),
-                subresource=route.subresource,
-                field_manager=params.get("fieldManager"),
-                force=params["force"] == "true" if "force" in params else None,
-                dry_run=dry_run,
-            )
-            return (201 if created else 200), patched
-        if method == "DELETE" and route.subresource is None:
-            options = _decode(body, content_type) if body.strip() else None
-            return 200, self.store.delete(route.rtype, namespace, route.name, options, dry_run=dry_run)
-        raise errors.method_not_allowed()
-
-    def _handle_collection(
-        self,
-        method: str,
-        route: _Route,
-        params: dict[str, str],
-        content_type: str,
-        body: bytes,
-        dry_run: bool,
-    ) -> tuple[int, Any]:
-        if method == "GET":
-            if params.get("watch") in ("true", "1"):
-                raise errors.bad_request("watch is not supported by the fake Kubernetes API")
-            listing = self.store.list_objects(
-                route.rtype, route.namespace, params.get("labelSelector", ""), params.get("fieldSelector", "")
-            )
-            return 200, listing
-        if method == "POST" and (route.namespace is not None or not route.rtype.namespaced):
-            created = self.store.create(
-                route.rtype, route.namespace or "", _decode(body, content_type), dry_run=dry_run
-            )
-            return 201, created
-        raise errors.method_not_allowed()
-
-    def _discovery(self, path: str) -> Any:
-        if path in ("/healthz", "/livez", "/readyz"):
-            return "ok"
-        if path == "/version":
-            return discovery.KUBERNETES_VERSION
-        if path == "/api":
-            return discovery.core_versions(self.url.removeprefix("http://"))
-        if path == "/apis":
-            return discovery.api_group_list()
-        if path == "/api/v1":
-            return discovery.api_resource_list("v1")
-        parts = path.strip("/").split("/")
-        if parts[0] == "apis" and len(parts) == 2:
-            return discovery.api_group(parts[1]) or _raise(errors.path_not_found(path))
-        if parts[0] == "apis" and len(parts) == 3:
-            return discovery.api_resource_list(f"{parts[1]}/{parts[2]}") or _raise(
-                errors.path_not_found(path)
-            )
-        return None
-
-
-def _raise(error: KubeApiError) -> Any:
-    raise error
-
-
-def _route(path: str) -> _Route:
-    """Map ``/api/v1/...`` and ``/apis/<group>/<version>/...`` paths to a resource type and object."""
-    parts = path.strip("/").split("/")
-    if parts[0] == "api" and len(parts) > 2:
-        group_version, rest = parts[1], parts[2:]
-    elif parts[0] == "apis" and len(parts) > 3:
-        group_version, rest = f"{parts[1]}/{parts[2]}", parts[3:]
-    else:
-        raise errors.path_not_found(path)
-    namespace: str | None = None
-    nested = (
-        len(rest) >= 3 and rest[0] == "namespaces" and find_resource_type(group_version, rest[2]) is not None
-    )
-    if nested and find_resource_type(group_version, rest[2]) is not NAMESPACES:
-        namespace, rest = rest[1], rest[2:]
-    rtype = find_resource_type(group_version, rest[0])
-    if rtype is None or len(rest) > 3 or (namespace is None and rtype.namespaced and len(rest) > 1):
-        raise errors.path_not_found(path)
-    name = rest[1] if len(rest) > 1 else None
-    subresource = rest[2] if len(rest) > 2 else None
-    return _Route(rtype, namespace, name, subresource)
-
-
-def _decode(body: bytes, content_type: str) -> Any:
-    """JSON, or YAML for apply patches and YAML bodies; an undecodable body is a 400 like the apiserver's."""
-    text = body.decode("utf-8", errors="replace")
-    try:
-        return json.loads(text)
-    except ValueError as exc:
-        json_error = exc
-    if content_type == APPLY_PATCH or "yaml" in content_type:
-        try:
-            return yaml.safe_load(text)
-        except yaml.YAMLError as exc:
-            raise errors.bad_request(f"error decoding YAML: {exc}") from exc
-    raise errors.bad_request(f"error decoding the request body as JSON: {json_error}")
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -356,18 +264,19 @@ class _Handler(BaseHTTPRequestHandler):
         query = parse_qs(url.query, keep_blank_values=True)
         content_type = self.headers.get("Content-Type", "application/json")
         body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
-        fake._record(
-            RecordedRequest(
-                method,
-                url.path,
-                query,
-                self.headers.get("Content-Type"),
-                self.headers.get("Authorization"),
-                body,
-            )
+        authorization = self.headers.get("Authorization")
+        request = ApiRequest(
+            method,
+            url.path.rstrip("/") or "/",
+            query,
+            content_type,
+            self.headers.get("Accept"),
+            authorization,
+            self.headers.get("User-Agent"),
+            body,
         )
         try:
-            code, payload = fake._handle(method, url.path.rstrip("/") or "/", query, content_type, body)
+            code, payload = fake.api.handle(request)
         except KubeApiError as exc:
             code, payload = exc.code, exc.to_status()
         except LookupError as exc:  # a hook's missing deployment cannot come from HTTP, but be safe
@@ -378,6 +287,18 @@ class _Handler(BaseHTTPRequestHandler):
                 500,
                 errors.KubeApiError(500, "InternalError", f"fake apiserver error: {exc}").to_status(),
             )
+        fake._record(
+            RecordedRequest(
+                method,
+                url.path,
+                query,
+                self.headers.get("Content-Type"),
+                authorization,
+                body,
+                code,
+                self.headers.get("Accept"),
+            )
+        )
         if isinstance(payload, str):
             self._send(code, payload.encode(), "text/plain; charset=utf-8")
         else:

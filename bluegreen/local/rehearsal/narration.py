@@ -10,6 +10,7 @@ from typing import Any
 
 from bluegreen.config import AppConfig
 from bluegreen.gateway.harness import get
+from bluegreen.local.emf_log import EmfLog
 from bluegreen.local.rehearsal.gateways import Gateway
 from bluegreen.smoke.report import SmokeReport, StepStatus
 
@@ -102,3 +103,13 @@ class Narrator:
             for line in self.samples.get(label, []):
                 print(f"  {label:<11} {line}")
         print(f"  took        {time.monotonic() - self.started:.1f} s")
+
+    def metrics(self, log: EmfLog) -> None:
+        where = f" ({log.path})" if log.path else ""
+        print(f"\nmetrics: {len(log.lines)} EMF documents, as CloudWatch Logs would receive them{where}")
+        for line in log.summary():
+            print(f"  {line}")
+
+    def report(self, text: str) -> None:
+        print("\n`bluegreen report --since 1d`:")
+        print(text.rstrip())

@@ -17,6 +17,7 @@ import tempfile
 from collections.abc import Mapping
 from contextlib import ExitStack
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal
 
@@ -58,6 +59,8 @@ class Rehearsal:
     def __init__(self, options: Options) -> None:
         self.options = options
         self.narrator = Narrator()
+        self.started_at = datetime.now(UTC)
+        """The pipeline's start, as `--commit-time`: where the release's lead time starts."""
 
     def run(self) -> int:
         binary = find_nginx()
@@ -168,6 +171,8 @@ class Rehearsal:
         )
         now = stage.active_color()
         self.narrator.summary(record, timeline(history), now.value, rollback)
+        self.narrator.metrics(stage.metrics)
+        self.narrator.report(self._report(stage))
         return 0 if self._as_scripted(record, rollback, before, now) else 1
 
     def _as_scripted(
@@ -246,12 +251,22 @@ class Rehearsal:
             "rehearsal-pipeline",
             "--change-ref",
             "REHEARSAL-1",
+            "--commit-time",
+            self.started_at.isoformat(),
         ]
         started = subprocess.run(argv, env=stage.env, capture_output=True, text=True, timeout=60, check=True)
         release = json.loads(started.stdout)
         release_id = str(release["release_id"])
         self.narrator.say(f"`bluegreen release start --version {self.options.version}` started {release_id}")
         return release_id, str(release["execution_arn"])
+
+    def _report(self, stage: Stage) -> str:
+        """`bluegreen report` over the last day: the four figures for the runs this rehearsal made."""
+        cli = str(Path(sys.executable).with_name("bluegreen"))
+        argv = [cli, "--config", str(self.options.config_path), "report", "--since", "1d"]
+        env = {**stage.env, "COLUMNS": "120"}  # a terminal's width, though its output is captured
+        done = subprocess.run(argv, env=env, capture_output=True, text=True, timeout=60, check=False)
+        return done.stdout if done.returncode == 0 else f"bluegreen report failed: {done.stderr}"
 
     def _approve(self, stage: Stage, release_id: str, approvers: list[str]) -> None:
         workflow, env = stage.workflow, stage.env

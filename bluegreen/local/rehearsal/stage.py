@@ -13,11 +13,13 @@ import boto3
 import httpx
 
 from bluegreen.adapters.gateway_acks import GatewayAckReader
-from bluegreen.adapters.kube import StaticApiClientFactory
 from bluegreen.colors import Color
 from bluegreen.config import AppConfig
 from bluegreen.local.cluster import seed_cluster
+from bluegreen.local.cluster_access import FunctionKube, function_cluster_access
+from bluegreen.local.emf_log import EmfLog
 from bluegreen.local.fake_kube import FakeKubeServer, RolloutMode
+from bluegreen.local.names import ACCOUNT
 from bluegreen.local.rehearsal.decide_url import LocalDecideUrl
 from bluegreen.local.rehearsal.gateways import (
     CompressedTimeAcks,
@@ -54,6 +56,8 @@ class Stage:
     gateways: list[Gateway]
     env: dict[str, str]
     """What a process needs to reach this stage's AWS: a CLI, a gateway agent, a second terminal."""
+    metrics: EmfLog
+    """The handlers' metrics (EMF), also in <workdir>/metrics.emf.jsonl."""
 
     def active_color(self) -> Color:
         return self.workflow.runtime.colors.read().color
@@ -99,7 +103,9 @@ def build_stage(
     routes: dict[str, int] = {}
     http = httpx.Client(transport=HostRouting(routes), timeout=config.smoke.timeout_seconds)
     stack.callback(http.close)
-    workflow = ServerWorkflow(config, StaticApiClientFactory(kube.client_configuration()), http=http)
+    metrics = EmfLog(workdir / "metrics.emf.jsonl")
+    kube_for = FunctionKube(kube, function_cluster_access(config), account=ACCOUNT)  # as the stack grants
+    workflow = ServerWorkflow(config, kube_for.admin(), http=http, emf=metrics, kube_for=kube_for)
     stack.enter_context(workflow)
     aws = workflow.aws
     for gateway_id in aws.gateways.ids:  # the real agents acknowledge, not the stand-in
@@ -128,7 +134,7 @@ def build_stage(
     )
     gateways = start_gateways(setup, stack)
     routes[config.domains.live] = routes[config.domains.preprod] = gateways[0].port
-    stage = Stage(app, config, kube, pods, workflow, gateways, env)
+    stage = Stage(app, config, kube, pods, workflow, gateways, env, metrics)
     stage.wait_for_acks()
     narrator.say(
         "gateways "
