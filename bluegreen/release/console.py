@@ -54,6 +54,9 @@ def prove_console(
     refusal = ApprovalDecisionError(
         "not a decision-workflow execution: only the decision workflow itself can decide as the console"
     )
+    executions = machine.replace(":stateMachine:", ":execution:", 1) + ":"
+    if not event.execution.startswith(executions) or ":" in event.execution[len(executions) :]:
+        raise refusal  # not one of its executions: nothing to ask Step Functions (the role may not)
     try:
         described = describe(event.execution)
     except (ClientError, LookupError) as exc:

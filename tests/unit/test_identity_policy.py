@@ -246,3 +246,30 @@ def test_the_console_is_proven_by_the_execution_step_functions_describes() -> No
     ):
         with pytest.raises(ApprovalDecisionError, match="not a decision-workflow execution"):
             prove_console(event, CONFIG, wrong.describe, function)
+
+
+@pytest.mark.parametrize(
+    "execution",
+    [
+        f"arn:aws:states:eu-west-1:{A}:execution:myapp-prod-release:r1",  # the release workflow's
+        f"arn:aws:states:eu-west-1:{A}:execution:bluegreen-myapp-prod-decision-x:e1",  # a lookalike
+        "arn:aws:states:eu-west-1:999999999999:execution:bluegreen-myapp-prod-decision:e1",
+        f"arn:aws:states:eu-west-1:{A}:execution:bluegreen-myapp-prod-decision:e1:extra",
+        "not an arn",
+    ],
+)
+def test_an_execution_of_another_workflow_is_refused_without_asking_step_functions(execution: str) -> None:
+    from bluegreen.errors import ApprovalDecisionError
+    from bluegreen.release.console import ConsoleEvent, prove_console
+
+    function = f"arn:aws:lambda:eu-west-1:{A}:function:bluegreen-DecideApproval"
+    asked: list[str] = []
+
+    def describe(arn: str) -> dict[str, Any]:
+        asked.append(arn)
+        raise AssertionError("DecideApproval may describe only the decision workflow's executions")
+
+    event = ConsoleEvent(input={"release_id": "r1", "decision": "approve"}, execution=execution)
+    with pytest.raises(ApprovalDecisionError, match="not a decision-workflow execution"):
+        prove_console(event, CONFIG, describe, function)
+    assert asked == []
