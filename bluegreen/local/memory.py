@@ -26,7 +26,7 @@ from bluegreen.errors import (
     ReleaseLockedError,
     ReleaseRecordMissingError,
 )
-from bluegreen.records import LatestRelease, RecordedEnding, ReleaseRecord
+from bluegreen.records import LatestRelease, PendingApproval, RecordedEnding, ReleaseRecord
 
 Item = dict[str, Any]
 
@@ -173,20 +173,14 @@ class MemoryReleaseStore:
 
     # -- pending approvals ----------------------------------------------------------------------
 
-    def put_approval(self, approval_id: str, fields: dict[str, Any], expires_at: datetime) -> None:
-        if approval_id in self.approvals:
-            raise ApprovalDecisionError(f"approval {approval_id} exists already")
-        self.approvals[approval_id] = {
-            "approval_id": approval_id,
-            "approvals": [],
-            "voters": [],
-            "expires_at": int(expires_at.timestamp()),
-            **_stored(fields),
-        }
+    def put_approval(self, approval: PendingApproval) -> None:
+        if approval.approval_id in self.approvals:
+            raise ApprovalDecisionError(f"approval {approval.approval_id} exists already")
+        self.approvals[approval.approval_id] = _stored(approval.item())
 
-    def get_approval(self, approval_id: str) -> dict[str, Any] | None:
+    def get_approval(self, approval_id: str) -> PendingApproval | None:
         item = self.approvals.get(approval_id)
-        return copy.deepcopy(item) if item is not None else None
+        return PendingApproval.from_item(copy.deepcopy(item)) if item is not None else None
 
     def add_approval_vote(self, approval_id: str, vote: dict[str, Any]) -> list[dict[str, Any]]:
         with self._lock:
@@ -198,8 +192,9 @@ class MemoryReleaseStore:
                 item["voters"].append(vote["approver"])
             return copy.deepcopy(list(item["approvals"]))
 
-    def close_approval(self, approval_id: str) -> dict[str, Any] | None:
-        return self.approvals.pop(approval_id, None)
+    def close_approval(self, approval_id: str) -> PendingApproval | None:
+        item = self.approvals.pop(approval_id, None)
+        return PendingApproval.from_item(item) if item is not None else None
 
 
 class MemoryColourParameter:

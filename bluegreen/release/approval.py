@@ -26,6 +26,7 @@ from bluegreen.adapters.slack import ApprovalRequest, MessageRef, execution_cons
 from bluegreen.clock import iso
 from bluegreen.errors import ApprovalDecisionError
 from bluegreen.models import ApprovalGranted, ReleaseContext, SmokeResult
+from bluegreen.records import PendingApproval
 from bluegreen.release.approval_checks import approval_problems, idle_snapshot, watched_states
 from bluegreen.release.approval_policy import (
     AllowList,
@@ -78,19 +79,19 @@ def request_approval(context: ReleaseContext, task_token: str, smoke: SmokeResul
     people = People(rt.config.approvals.identities)
     trigger = trigger_of_record(rt.releases.get_record(context.release_id), context.triggered_by, people)
     rt.releases.put_approval(
-        approval_id,
-        {
-            "task_token": task_token,
-            "release_id": context.release_id,
-            "execution_arn": context.execution_arn,
-            "triggered_by": context.triggered_by,
-            "trigger": trigger.model_dump(mode="json"),
-            "required_approvals": rt.config.approvals.required_approvals,
-            "requested_at": now,
-            "idle_namespace": context.idle_namespace,
-            "idle_snapshot": snapshot,
-        },
-        expires_at=now + timeout + timedelta(days=1),
+        PendingApproval(
+            approval_id=approval_id,
+            release_id=context.release_id,
+            task_token=task_token,
+            execution_arn=context.execution_arn,
+            triggered_by=context.triggered_by,
+            trigger=trigger.model_dump(mode="json"),
+            required_approvals=rt.config.approvals.required_approvals,
+            requested_at=now,
+            idle_namespace=context.idle_namespace,
+            idle_snapshot=snapshot,
+            expires_at=int((now + timeout + timedelta(days=1)).timestamp()),
+        )
     )
     request = ApprovalRequest(
         approval_id=approval_id,
@@ -141,10 +142,10 @@ def release_of_approval(approval_id: str, rt: Runtime) -> str:
         raise ApprovalDecisionError(
             "this release is no longer waiting for approval: it was already decided, or it ended"
         )
-    return str(pending["release_id"])
+    return pending.release_id
 
 
-def _pending_approval(release_id: str, rt: Runtime) -> dict[str, Any]:
+def _pending_approval(release_id: str, rt: Runtime) -> PendingApproval:
     record = rt.releases.get_record(release_id)
     if record is None:
         raise ApprovalDecisionError(f"release {release_id} does not exist")
@@ -162,9 +163,9 @@ def _votes(raw: Any) -> list[Vote]:
     return [Vote.model_validate(v) for v in raw or [] if isinstance(v, dict)]
 
 
-def _trigger(pending: dict[str, Any], rt: Runtime) -> Identity:
+def _trigger(pending: PendingApproval, rt: Runtime) -> Identity:
     people = People(rt.config.approvals.identities)
-    return trigger_of_record(pending, str(pending.get("triggered_by") or ""), people)
+    return trigger_of_record({"trigger": pending.trigger}, pending.triggered_by or "", people)
 
 
 def _who(identity: Identity | Vote) -> str:
@@ -206,7 +207,7 @@ def decide(decision: Decision, rt: Runtime) -> DecisionOutcome:
             f"{identity.display} is not an approver for {rt.config.app}/{rt.config.environment}"
         )
     pending = _pending_approval(decision.release_id, rt)
-    approval_id = str(pending["approval_id"])
+    approval_id = pending.approval_id
     if decision.approval_id is not None and decision.approval_id != approval_id:
         raise ApprovalDecisionError("this button belongs to an earlier approval request of this release")
     now = rt.clock()
@@ -218,8 +219,8 @@ def decide(decision: Decision, rt: Runtime) -> DecisionOutcome:
         raise ApprovalDecisionError(refusal)
     if identity.person is None:  # approval_refusal already refuses it; this tells the type checker
         raise ApprovalDecisionError(f"{identity.principal} names no person")
-    required = int(pending.get("required_approvals", 1))
-    votes = _votes(pending.get("approvals"))
+    required = pending.required_approvals
+    votes = _votes(pending.approvals)
     if has_voted(votes, identity.person):
         return DecisionOutcome(
             "recorded",
@@ -266,7 +267,7 @@ def decide(decision: Decision, rt: Runtime) -> DecisionOutcome:
         via=[v.via for v in votes],
         decided_at=now,
     )
-    rt.steps().send_task_success(str(closed["task_token"]), granted.model_dump_json())
+    rt.steps().send_task_success(closed.task_token, granted.model_dump_json())
     rt.releases.update_record(
         decision.release_id,
         {"approval": {"status": "approved", "approval_id": approval_id, "votes": stored, "decided_at": now}},
@@ -303,13 +304,13 @@ def _reject(decision: Decision, approval_id: str, now: datetime, rt: Runtime) ->
                 "via": identity.door.value,
                 "rejected_by": identity.model_dump(mode="json"),
                 "reason": decision.reason,
-                "votes": [v.as_item() for v in _votes(closed.get("approvals"))],
+                "votes": [v.as_item() for v in _votes(closed.approvals)],
                 "decided_at": now,
             }
         },
         step="rejected",
     )
-    rt.steps().send_task_failure(str(closed["task_token"]), "ApprovalRejectedError", cause)
+    rt.steps().send_task_failure(closed.task_token, "ApprovalRejectedError", cause)
     _update_message(
         decision.release_id,
         f":x: *Rejected* by {_who(identity)} via {identity.door.value} at {_when(now)}: "

@@ -8,6 +8,7 @@ from typing import Any
 from bluegreen.adapters.alarms import unhealthy
 from bluegreen.colors import Color
 from bluegreen.models import ReleaseContext
+from bluegreen.records import PendingApproval
 from bluegreen.release.rollout import container_images
 from bluegreen.runtime import Runtime
 
@@ -32,10 +33,10 @@ def watched_states(context: ReleaseContext, rt: Runtime) -> dict[str, str]:
     return rt.alarms.states(watched) if watched else {}
 
 
-def approval_problems(pending: dict[str, Any], rt: Runtime) -> list[str]:
+def approval_problems(pending: PendingApproval, rt: Runtime) -> list[str]:
     """Why approving now would be wrong: a watched alarm fires, or idle changed since the request."""
     config = rt.config
-    idle = next((c for c in Color if config.namespaces.of(c) == pending.get("idle_namespace")), None)
+    idle = next((c for c in Color if config.namespaces.of(c) == pending.idle_namespace), None)
     watched = (
         config.alarms.rollback_alarm_names(config.app, config.environment, idle)
         if idle
@@ -44,13 +45,12 @@ def approval_problems(pending: dict[str, Any], rt: Runtime) -> list[str]:
     problems = [
         f"alarm {name} is {state}" for name, state in sorted(unhealthy(rt.alarms.states(watched)).items())
     ]
-    snapshot = pending.get("idle_snapshot")
-    namespace = pending.get("idle_namespace")
-    if not isinstance(snapshot, dict) or not namespace:
+    namespace = pending.idle_namespace
+    if not namespace:
         return problems
     deployments = rt.deployments()
-    for service, before in sorted(snapshot.items()):
-        current = deployments.read(str(namespace), str(before["deployment"]))
+    for service, before in sorted(pending.idle_snapshot.items()):
+        current = deployments.read(namespace, str(before["deployment"]))
         if current is None:
             problems.append(f"{service} vanished from {namespace} since approval was requested")
             continue
