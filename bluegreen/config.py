@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
@@ -19,6 +19,10 @@ from bluegreen.yaml_config import load_model, parse_model
 DNS_LABEL = r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$"
 REPOSITORY = r"^[a-z0-9]+([._-][a-z0-9]+)*(:[0-9]+)?(/[a-z0-9]+([._/-][a-z0-9]+)*)*$"
 PARAMETER_NAME = r"^(/[a-zA-Z0-9_.-]+)+$"
+
+ManifestKind = Literal["Deployment", "Service", "ConfigMap", "Ingress"]
+MANIFEST_KINDS: tuple[ManifestKind, ...] = ("Deployment", "Service", "ConfigMap", "Ingress")
+"""What the deploy step can server-side apply from a release's manifests."""
 
 DnsLabel = Annotated[str, Field(pattern=DNS_LABEL)]
 PositiveSeconds = Annotated[int, Field(ge=1, le=31_536_000)]
@@ -101,6 +105,60 @@ class SmokeConfig(StrictModel):
 
 SLACK_ID = r"^[A-Z0-9]{2,32}$"
 SECRET_NAME = r"^(arn:[^\s]+|[A-Za-z0-9/_+=.@-]{1,512})$"  # noqa: S105 - a pattern, not a secret
+IAM_ROLE_ARN = r"^arn:aws[a-z-]*:iam::\d{12}:role/(?:[\w+=,.@-]+/)*[\w+=,.@-]{1,64}$"
+PERSON_ID = r"^[^\s\x00-\x1f\x7f-\x9f]{1,256}$"
+EVIDENCE = (
+    r"^(arn:aws[a-z-]*:(iam|sts)::\d{12}:\S{1,1024}|[a-z][a-z0-9_-]{0,31}:[^\s\x00-\x1f\x7f-\x9f]{1,256})$"
+)
+
+PersonId = Annotated[str, Field(pattern=PERSON_ID)]
+Evidence = Annotated[str, Field(pattern=EVIDENCE)]
+IamRoleArn = Annotated[str, Field(pattern=IAM_ROLE_ARN)]
+
+
+class IdentitiesConfig(StrictModel):
+    """How each door's evidence names a person: one canonical id per person (their work email, say).
+
+    Nothing here is guessed: evidence that maps to no person cannot approve.
+    """
+
+    person_session_roles: list[IamRoleArn] = Field(
+        default_factory=list,
+        description="IAM roles whose session name is the person's canonical id: IAM Identity Center "
+        "permission sets, or roles whose trust policy pins the session name to the user",
+    )
+    pipeline_roles: list[IamRoleArn] = Field(
+        default_factory=list,
+        description="IAM roles that start releases for someone else (CI): the person is the "
+        "pipeline's signed `triggered_by` (github:<actor>, codebuild:<initiator>), mapped in `people`",
+    )
+    people: dict[PersonId, list[Evidence]] = Field(
+        default_factory=dict,
+        description="canonical id -> evidence naming that person: slack:<user id>, IAM ARNs "
+        "(users, roles, exact role sessions), github:<actor>, codebuild:<initiator>, ...",
+    )
+    require_verified_trigger: bool = Field(
+        default=False,
+        description="Refuse releases started without the StartRelease entry point (a direct "
+        "StartExecution, whose triggered_by is only a claim)",
+    )
+
+    @field_validator("people")
+    @classmethod
+    def _one_person_per_evidence(cls, people: dict[str, list[str]]) -> dict[str, list[str]]:
+        owner: dict[str, str] = {}
+        persons: set[str] = set()
+        for person, evidence in people.items():
+            canonical = person.strip().lower()
+            if canonical in persons:
+                raise ValueError(f"person {person!r} is listed twice (ids are compared case-insensitively)")
+            persons.add(canonical)
+            for item in evidence:
+                key = item.strip()
+                if key in owner and owner[key] != canonical:
+                    raise ValueError(f"{item!r} names both {owner[key]!r} and {canonical!r}")
+                owner[key] = canonical
+        return people
 
 
 class ApprovalsConfig(StrictModel):
@@ -108,10 +166,13 @@ class ApprovalsConfig(StrictModel):
 
     timeout_seconds: PositiveSeconds = 86_400
     approvers: list[Annotated[str, Field(min_length=1)]] = Field(
-        min_length=1, description="IAM role/user ARNs (CLI), and Slack user ids"
+        min_length=1,
+        description="Who may approve: IAM role/user ARNs (an assumed-role session matches its role), "
+        "Slack user ids, and people's canonical ids (from any door that proves them)",
     )
     required_approvals: Annotated[int, Field(ge=1, le=5)] = 1
     allow_self_approval: bool = False
+    identities: IdentitiesConfig = IdentitiesConfig()
     slack_channel: Annotated[str, Field(pattern=SLACK_ID)] | None = Field(
         default=None, description="Channel id the approval requests and release news go to"
     )
@@ -126,6 +187,11 @@ class ApprovalsConfig(StrictModel):
     )
     slack_signing_secret_secret: Annotated[str, Field(pattern=SECRET_NAME)] | None = Field(
         default=None, description="Secrets Manager secret (name or ARN) holding the signing secret"
+    )
+    slack_signing_secret_overlap_seconds: Annotated[int, Field(ge=0, le=604_800)] = Field(
+        default=3600,
+        description="After the signing secret changes, requests signed with the previous one are "
+        "still accepted this long (AWSPREVIOUS), so Slack and Secrets Manager need not change at once",
     )
 
     @property
@@ -220,6 +286,15 @@ class AppConfig(StrictModel):
     active_color_parameter: Annotated[str, Field(pattern=PARAMETER_NAME, max_length=1011)] | None = None
     manifests_bucket: Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")] | None = Field(
         default=None, description="S3 bucket of release manifests (input `manifests`); none: images only"
+    )
+    manifest_kinds: list[ManifestKind] = Field(
+        default_factory=lambda: list(MANIFEST_KINDS),
+        description="The kinds a release's manifests may contain (a subset of what the deploy step applies)",
+    )
+    manifest_repositories: list[Annotated[str, Field(pattern=REPOSITORY)]] = Field(
+        default_factory=list,
+        description="Repositories any container in a manifest may also use (sidecars); otherwise a "
+        "Deployment's containers come only from its service's repository",
     )
     initial_color: Color = Color.BLUE
     gateways: GatewaysConfig

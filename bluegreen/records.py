@@ -5,6 +5,8 @@ Slack read and write.
   written by `ReleaseStore` methods that take typed values.
 - `LatestRelease` (`LATEST#<app>#<env>`): the last release that put traffic on its colour, which the
   rollback after the workflow undoes and the scale-down retires; `window_phase` says where it is.
+- `PendingApproval` (`APPROVAL#<approval id>`): a release waiting for people, with the task token
+  that resumes it and the votes so far.
 - `Outcome` (bluegreen/models.py) is how a release ended; it carries its exit code and Fail state.
 """
 
@@ -23,6 +25,7 @@ __all__ = [
     "ApprovalState",
     "LatestRelease",
     "Outcome",
+    "PendingApproval",
     "RecordedEnding",
     "ReleaseRecord",
     "WindowPhase",
@@ -183,3 +186,35 @@ def window_phase(latest: LatestRelease, now: datetime) -> tuple[WindowPhase, str
     if now >= latest.scale_down_after:
         return WindowPhase.EXPIRED, REASON_EXPIRED.format(**names)
     return WindowPhase.OPEN, REASON_OPEN.format(**names)
+
+
+class PendingApproval(Stored):
+    """A release waiting for people (`APPROVAL#<approval id>`, deleted when decided or ended).
+
+    The approval id is the only handle people see; the task token never leaves AWS and is kept out
+    of this model's repr, so a logged or printed approval does not carry it."""
+
+    approval_id: str
+    release_id: str
+    task_token: str = Field(repr=False)
+    execution_arn: str | None = None
+    triggered_by: str | None = None
+    trigger: dict[str, Any] | None = None
+    """Who started the release, as Prepare recorded it (an `Identity`)."""
+    required_approvals: int = 1
+    requested_at: datetime | None = None
+    idle_namespace: str | None = None
+    idle_snapshot: dict[str, Any] = Field(default_factory=dict)
+    """What was approved: each idle Deployment's images and generation when approval was asked."""
+    approvals: list[dict[str, Any]] = Field(default_factory=list)
+    """The votes so far (person, door, evidence), one per person."""
+    voters: list[str] = Field(default_factory=list)
+    expires_at: int
+    """Epoch seconds: the table's TTL attribute."""
+
+    def item(self) -> dict[str, Any]:
+        return self.model_dump(mode="json", exclude_none=True)
+
+    @classmethod
+    def from_item(cls, item: dict[str, Any]) -> PendingApproval:
+        return cls.model_validate({k: v for k, v in item.items() if k != "pk"})

@@ -25,6 +25,8 @@ PARAMETER_NAME = "ActiveColorParameterName"
 SLACK_INTERACTIONS_URL = "SlackInteractionsUrl"
 DECISION_STATE_MACHINE_ARN = "DecisionStateMachineArn"
 APPROVERS_POLICY_ARN = "ApproversPolicyArn"
+START_RELEASE_URL = "StartReleaseUrl"
+RELEASE_STARTERS_POLICY_ARN = "ReleaseStartersPolicyArn"
 GATEWAY_POLICY_PREFIX = "GatewayPolicyArn"
 DASHBOARD_NAME = "DashboardName"
 
@@ -43,6 +45,7 @@ CLI_OUTPUTS: dict[str, CliOutput] = {
     "acks_table": CliOutput(ACKS_TABLE, "BLUEGREEN_ACKS_TABLE"),
     "decide_function": CliOutput(DECIDE_FUNCTION, "BLUEGREEN_DECIDE_FUNCTION"),
     "decide_url": CliOutput(DECIDE_URL, "BLUEGREEN_DECIDE_URL"),
+    "start_url": CliOutput(START_RELEASE_URL, "BLUEGREEN_START_URL"),
     "rollback_function": CliOutput(ROLLBACK_FUNCTION, "BLUEGREEN_ROLLBACK_FUNCTION"),
     "parameter_name": CliOutput(PARAMETER_NAME, "BLUEGREEN_PARAMETER"),
 }

@@ -27,6 +27,10 @@ THIS_STATE_MACHINES_EXECUTIONS = RegexAppliesTo(
     regex=rf"/^Resource::{_ARN_PREFIX.format(service='states')}:execution:<[A-Za-z0-9]+\.Name>:\*$/"
 )
 """Executions of a state machine whose name is a token of this stack (not of any state machine)."""
+DECISION_WORKFLOW_EXECUTIONS = RegexAppliesTo(
+    regex=rf"/^Resource::{_ARN_PREFIX.format(service='states')}:execution:bluegreen-[a-z0-9-]+-decision:\*$/"
+)
+"""Executions of the decision workflow, which has a fixed name (DecideApproval derives its ARN)."""
 
 XRAY_REASON = (
     "X-Ray tracing (Tracing.ACTIVE): xray:PutTraceSegments and xray:PutTelemetryRecords "
@@ -77,6 +81,16 @@ APPROVER_EXECUTIONS_REASON = (
     "Approvers read the result of the decisions they start (DescribeExecution, "
     "GetExecutionHistory); execution names are generated per decision, so the ARN ends in '*' "
     "but is limited to the executions of this stack's decision workflow."
+)
+CONSOLE_PROOF_REASON = (
+    "DecideApproval proves a console decision with DescribeExecution on the calling execution; "
+    "execution names are generated per decision, so the ARN ends in '*' but is limited to the "
+    "executions of this stack's decision workflow."
+)
+STARTERS_EXECUTIONS_REASON = (
+    "Release starters follow the release they started (DescribeExecution, GetExecutionHistory); "
+    "execution names are release ids chosen per release, so the ARN ends in '*' but is limited to "
+    "the executions of this stack's release workflow."
 )
 
 

@@ -97,8 +97,9 @@ class ReleaseStack(Stack):
             state_machine=self.workflow.state_machine,
             function=self.functions.functions["ExecutionEnded"],
         )
-        # Approvals: Slack interactivity URL, IAM-signed decide URL (CLI), the console's
-        # decision workflow, the approvers' managed policy and the Slack secrets' read grants.
+        # Approvals and release starts: the IAM-signed StartRelease URL, Slack interactivity URL,
+        # IAM-signed decide URL (CLI), the console's decision workflow, the approvers' and the
+        # release starters' managed policies and the Slack secrets' read grants.
         self.approvals = Approvals(
             self,
             "Approvals",
@@ -106,6 +107,7 @@ class ReleaseStack(Stack):
                 config=config,
                 functions=self.functions,
                 release_state_machine=self.workflow.state_machine,
+                releases_table=self.tables.releases,
                 logs=self.logs,
             ),
         )
@@ -167,7 +169,8 @@ class ReleaseStack(Stack):
             self,
             stack_outputs.DECIDE_FUNCTION,
             value=self.functions.functions["DecideApproval"].function_name,
-            description="Invoke to approve or reject a pending release",
+            description="Break-glass only (a direct invoke is recorded as such): approve with Slack or "
+            "bluegreen approve",
         )
         CfnOutput(self, stack_outputs.RELEASES_TABLE, value=self.tables.releases.table_name)
         CfnOutput(self, stack_outputs.ACKS_TABLE, value=self.tables.acks.table_name)

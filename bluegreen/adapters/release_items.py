@@ -73,3 +73,22 @@ def pseudo_holder_alive(holder: str, now: datetime) -> bool | None:
 
 def is_conditional_failure(exc: ClientError) -> bool:
     return exc.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException"
+
+
+def put_item_once(table: Any, pk: str, fields: dict[str, Any], expires_at: datetime) -> bool:
+    """Create the item `pk` unless it exists (then False); DynamoDB's TTL removes it after
+    `expires_at`. An UpdateItem, so that functions need no PutItem for it."""
+    values = {**fields, "expires_at": int(expires_at.timestamp())}
+    try:
+        table.update_item(
+            Key={"pk": pk},
+            UpdateExpression="SET " + ", ".join(f"#f{i} = :v{i}" for i in range(len(values))),
+            ConditionExpression="attribute_not_exists(pk)",
+            ExpressionAttributeNames={f"#f{i}": name for i, name in enumerate(values)},
+            ExpressionAttributeValues={f":v{i}": to_item_value(v) for i, v in enumerate(values.values())},
+        )
+    except ClientError as exc:
+        if is_conditional_failure(exc):
+            return False
+        raise
+    return True

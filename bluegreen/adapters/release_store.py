@@ -5,6 +5,8 @@ One DynamoDB table, partition key `pk`:
   LOCK#<app>#<environment>  the lock: a conditional-write item holding the execution ARN
   APPROVAL#<approval id>    a pending approval: opaque id -> task token, with a TTL (`expires_at`)
   LATEST#<app>#<environment> the last finished release: what a rollback after the workflow undoes
+  TRIGGER#<release id>, SLACKREQ#<signature>  single-use items with a TTL (put_once): who started a
+                            release (StartRelease's evidence), a Slack request already accepted
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 from boto3.dynamodb.conditions import Key
 from botocore.exceptions import ClientError
 
+from bluegreen.adapters.approval_items import PendingApprovalItems
 from bluegreen.adapters.release_items import (
     HISTORY_INDEX,
     HISTORY_KEY,
@@ -27,11 +30,11 @@ from bluegreen.adapters.release_items import (
     is_conditional_failure,
     pseudo_holder,
     pseudo_holder_alive,
+    put_item_once,
     to_item_value,
 )
 from bluegreen.clock import Clock, iso, utc_now
 from bluegreen.errors import (
-    ApprovalDecisionError,
     RecordWriteConflictError,
     ReleaseLockedError,
     ReleaseRecordMissingError,
@@ -59,7 +62,7 @@ RECORD_WRITE_ATTEMPTS = 3
 """Conditional record updates retried this often before giving up with a clear error."""
 
 
-class ReleaseStore:
+class ReleaseStore(PendingApprovalItems):
     def __init__(self, table: Table, clock: Clock = utc_now) -> None:
         self._table = table
         self._now = clock
@@ -334,65 +337,10 @@ class ReleaseStore:
             raise
         return True
 
-    # -- pending approvals -----------------------------------------------------------------------
+    # -- single-use items (trigger evidence, request replay guards) ------------------------------
+    def put_once(self, pk: str, fields: dict[str, Any], expires_at: datetime) -> bool:
+        return put_item_once(self._table, pk, fields, expires_at)
 
-    @staticmethod
-    def approval_key(approval_id: str) -> str:
-        return f"APPROVAL#{approval_id}"
-
-    def put_approval(self, approval_id: str, fields: dict[str, Any], expires_at: datetime) -> None:
-        item = {
-            "pk": self.approval_key(approval_id),
-            "approval_id": approval_id,
-            "approvals": [],
-            "voters": [],
-            "expires_at": int(expires_at.timestamp()),
-            **fields,
-        }
-        self._table.put_item(Item=to_item_value(item), ConditionExpression="attribute_not_exists(pk)")
-
-    def get_approval(self, approval_id: str) -> dict[str, Any] | None:
-        item = self._table.get_item(Key={"pk": self.approval_key(approval_id)}, ConsistentRead=True).get(
-            "Item"
-        )
+    def get_item(self, pk: str) -> dict[str, Any] | None:
+        item = self._table.get_item(Key={"pk": pk}, ConsistentRead=True).get("Item")
         return from_item_value(item) if item else None
-
-    def add_approval_vote(self, approval_id: str, vote: dict[str, Any]) -> list[dict[str, Any]]:
-        """Append an approver's vote unless that person already voted; returns all votes."""
-        try:
-            response = self._table.update_item(
-                Key={"pk": self.approval_key(approval_id)},
-                UpdateExpression=(
-                    "SET approvals = list_append(approvals, :vote), voters = list_append(voters, :who)"
-                ),
-                ConditionExpression="attribute_exists(pk) AND NOT contains(voters, :approver)",
-                ExpressionAttributeValues={
-                    ":vote": [to_item_value(vote)],
-                    ":who": [vote["approver"]],
-                    ":approver": vote["approver"],
-                },
-                ReturnValues="ALL_NEW",
-            )
-        except ClientError as exc:
-            if not is_conditional_failure(exc):
-                raise
-            current = self.get_approval(approval_id)
-            if current is None:
-                raise ApprovalDecisionError("this release is no longer waiting for approval") from exc
-            return list(current.get("approvals", []))
-        return list(from_item_value(response["Attributes"]).get("approvals", []))
-
-    def close_approval(self, approval_id: str) -> dict[str, Any] | None:
-        """Delete the pending approval (and its token); returns it if this call deleted it."""
-        try:
-            response = self._table.delete_item(
-                Key={"pk": self.approval_key(approval_id)},
-                ConditionExpression="attribute_exists(pk)",
-                ReturnValues="ALL_OLD",
-            )
-        except ClientError as exc:
-            if is_conditional_failure(exc):
-                return None
-            raise
-        attributes = response.get("Attributes")
-        return from_item_value(attributes) if attributes else None

@@ -3,17 +3,23 @@
 The buttons carry only the opaque approval id; the task token never reaches this module. The bot
 token comes from Secrets Manager through `token` (called on first use) and is never logged. A
 Slack outage (or an unreadable token secret) never fails a release: every call here logs the
-failure (no payload) and moves on, except the calls an approval decision depends on (user group
-members, opening the reject modal), which raise.
+failure (no payload) and moves on, except the calls an approval decision depends on (who a user
+is, user group members, opening the reject modal), which raise.
+
+Every string that did not come from this module is mrkdwn-escaped (`&`, `<`, `>`, as Slack asks),
+so a `triggered_by` of `<!channel>` is shown, not sent; every text is cut to Slack's limits
+(3,000 characters for a section) with a note saying so.
 """
 
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from pydantic import BaseModel, ConfigDict
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackClientError
 from slack_sdk.webhook import WebhookClient
@@ -37,6 +43,42 @@ TERMINAL_EVENTS = {
     "rollback_failed",
     "aborted",
 }
+SECTION_TEXT_LIMIT = 3000
+"""Slack refuses a section (or context element) whose text is longer (`invalid_blocks`)."""
+HEADER_TEXT_LIMIT = 150
+MESSAGE_TEXT_LIMIT = 3000
+"""The notification fallback `text`: Slack cuts at 40,000; nobody reads past a screen."""
+
+
+def mrkdwn_escape(text: str) -> str:
+    """Slack's escaping for text it would otherwise parse as markup (mentions, links, `<!channel>`)."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def fit(text: str, limit: int = SECTION_TEXT_LIMIT) -> str:
+    """`text` cut to `limit` characters, with a note, never inside an escape or a `<...>` link."""
+    if len(text) <= limit:
+        return text
+    note = f"… ({len(text) - limit:,}+ characters not shown: Slack's limit is {limit:,})"
+    head = text[: max(limit - len(note), 0)]
+    head = re.sub(r"&[a-z]*$|<[^>]*$", "", head)
+    return head + note
+
+
+def section(text: str) -> dict[str, Any]:
+    return {"type": "section", "text": {"type": "mrkdwn", "text": fit(text)}}
+
+
+class SlackProfile(BaseModel):
+    """What Slack's users.info says about a user (needs the users:read and users:read.email scopes)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    user_id: str
+    email: str | None = None
+    email_confirmed: bool | None = None
+    deleted: bool = False
+    is_bot: bool = False
 
 
 @dataclass(frozen=True)
@@ -91,44 +133,47 @@ def _image_lines(images: dict[str, dict[str, str]]) -> str:
         for container, image in sorted(containers.items()):
             digest = image.split("@", 1)[1] if "@sha256:" in image else "digest not known"
             name = service if container == service else f"{service}/{container}"
-            lines.append(f"• `{name}`: `{image.split('@', 1)[0]}` ({digest})")
+            lines.append(f"• `{mrkdwn_escape(name)}`: `{mrkdwn_escape(image.split('@', 1)[0])}` ({digest})")
     return "\n".join(lines) or "(no image change)"
 
 
 def approval_blocks(request: ApprovalRequest, decided: str | None = None) -> list[dict[str, Any]]:
     """The request; with `decided`, the same facts and the decision instead of the buttons."""
-    alarms = ", ".join(f"{name}: {state}" for name, state in sorted(request.alarms.items())) or "none"
+    e = mrkdwn_escape
+    alarms = ", ".join(f"{e(name)}: {e(state)}" for name, state in sorted(request.alarms.items())) or "none"
     facts = [
-        f"*Version:* `{request.version}`",
-        f"*Triggered by:* {request.triggered_by}",
-        f"*Change:* {request.change_ref or 'none given'}",
-        f"*Colours:* live {request.color_before} → {request.color_after} (now on preprod)",
-        f"*Smoke tests:* {request.smoke_summary or 'no summary'}",
+        f"*Version:* `{e(request.version)}`",
+        f"*Triggered by:* {e(request.triggered_by)}",
+        f"*Change:* {e(request.change_ref or 'none given')}",
+        f"*Colours:* live {e(request.color_before)} → {e(request.color_after)} (now on preprod)",
+        f"*Smoke tests:* {e(request.smoke_summary or 'no summary')}",
         f"*Alarms:* {alarms}",
-        f"*Approvals needed:* {request.required_approvals} · *times out:* {request.timeout_at}",
+        f"*Approvals needed:* {request.required_approvals} · *times out:* {e(request.timeout_at)}",
     ]
     blocks: list[dict[str, Any]] = [
         {
             "type": "header",
             "text": {
                 "type": "plain_text",
-                "text": f"Release approval: {request.app}/{request.environment} {request.version}"[:150],
+                "text": f"Release approval: {request.app}/{request.environment} {request.version}"[
+                    :HEADER_TEXT_LIMIT
+                ],
             },
         },
-        {"type": "section", "text": {"type": "mrkdwn", "text": "\n".join(facts)}},
-        {"type": "section", "text": {"type": "mrkdwn", "text": "*Images*\n" + _image_lines(request.images)}},
+        section("\n".join(facts)),
+        section("*Images*\n" + _image_lines(request.images)),
         {
             "type": "context",
             "elements": [
                 {
                     "type": "mrkdwn",
-                    "text": f"Release `{request.release_id}` · <{request.execution_url}|execution>",
+                    "text": fit(f"Release `{e(request.release_id)}` · <{request.execution_url}|execution>"),
                 }
             ],
         },
     ]
     if decided is not None:
-        blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": decided}})
+        blocks.append(section(decided))
         return blocks
     blocks.append(
         {
@@ -206,27 +251,20 @@ class SlackNotifier:
 
     def notify(self, notification: Notification) -> None:
         ref = self._ref(notification.release_id)
+        text = fit(mrkdwn_escape(notification.text), MESSAGE_TEXT_LIMIT)
         try:
             if ref is not None and notification.event == "timed_out":
                 self.client.chat_update(
                     channel=ref.channel,
                     ts=ref.ts,
-                    text=notification.text,
-                    blocks=[
-                        {
-                            "type": "section",
-                            "text": {
-                                "type": "mrkdwn",
-                                "text": f":hourglass: *Approval timed out.* {notification.text}",
-                            },
-                        }
-                    ],
+                    text=text,
+                    blocks=[section(f":hourglass: *Approval timed out.* {text}")],
                 )
             self.client.chat_postMessage(
                 channel=ref.channel if ref else self.channel,
                 thread_ts=ref.ts if ref else None,
                 reply_broadcast=bool(ref and notification.event in TERMINAL_EVENTS),
-                text=notification.text,
+                text=text,
             )
         except Exception as exc:  # news must never break a release
             _log_failure("notify", exc, notification.release_id)
@@ -246,8 +284,13 @@ class SlackNotifier:
         try:
             response = self.client.chat_postMessage(
                 channel=self.channel,
-                text=f"Approval needed: {request.app}/{request.environment} {request.version} "
-                f"(release {request.release_id})",
+                text=fit(
+                    mrkdwn_escape(
+                        f"Approval needed: {request.app}/{request.environment} {request.version} "
+                        f"(release {request.release_id})"
+                    ),
+                    MESSAGE_TEXT_LIMIT,
+                ),
                 blocks=approval_blocks(request),
             )
         except Exception as exc:  # people can still decide from the console or the CLI
@@ -258,21 +301,48 @@ class SlackNotifier:
     def update_approval_message(
         self, ref: MessageRef, request: ApprovalRequest | None, text: str, *, final: bool
     ) -> None:
-        """After a vote: say who decided how and when; a final decision removes the buttons."""
+        """After a vote: say who decided how and when; a final decision removes the buttons.
+
+        `text` is mrkdwn composed by the caller (user strings already escaped). If Slack refuses the
+        full message, a final decision still replaces it with the decision alone, so no button stays.
+        """
+        summary = fit(text, MESSAGE_TEXT_LIMIT)
         try:
             if request is not None:
                 blocks = approval_blocks(request, decided=text) if final else approval_blocks(request)
                 if not final:
-                    blocks.insert(-1, {"type": "section", "text": {"type": "mrkdwn", "text": text}})
+                    blocks.insert(-1, section(text))
             else:
-                blocks = [{"type": "section", "text": {"type": "mrkdwn", "text": text}}]
-            self.client.chat_update(channel=ref.channel, ts=ref.ts, text=text, blocks=blocks)
+                blocks = [section(text)]
+            self.client.chat_update(channel=ref.channel, ts=ref.ts, text=summary, blocks=blocks)
+            return
         except Exception as exc:  # the decision is taken; only its display failed
             _log_failure("approval update", exc, None)
+        if not final:
+            return
+        try:
+            self.client.chat_update(channel=ref.channel, ts=ref.ts, text=summary, blocks=[section(text)])
+        except Exception as exc:
+            _log_failure("approval update (decision only)", exc, None)
 
     def usergroup_members(self, group_id: str) -> set[str]:
         response = self.client.usergroups_users_list(usergroup=group_id)
         return {str(user) for user in response.get("users") or []}
+
+    def user_profile(self, user_id: str) -> SlackProfile:
+        """users.info (scopes users:read and users:read.email). Raises on Slack errors."""
+        user = self.client.users_info(user=user_id).get("user") or {}
+        profile = user.get("profile") or {}
+        email = profile.get("email")
+        return SlackProfile(
+            user_id=user_id,
+            email=str(email) if isinstance(email, str) and email else None,
+            email_confirmed=user.get("is_email_confirmed")
+            if isinstance(user.get("is_email_confirmed"), bool)
+            else None,
+            deleted=user.get("deleted") is True,
+            is_bot=user.get("is_bot") is True,
+        )
 
     def open_reject_modal(self, trigger_id: str, approval_id: str, release_id: str) -> None:
         self.client.views_open(trigger_id=trigger_id, view=reject_modal(approval_id, release_id))
@@ -282,7 +352,7 @@ class SlackNotifier:
         """An ephemeral answer to the person who clicked (refusals, progress)."""
         try:
             WebhookClient(response_url, timeout=5).send(
-                text=text, response_type="ephemeral", replace_original=False
+                text=fit(text, MESSAGE_TEXT_LIMIT), response_type="ephemeral", replace_original=False
             )
         except (SlackApiError, SlackClientError, OSError) as exc:
             _log_failure("respond", exc, None)

@@ -2,7 +2,7 @@
 
 Resources are found in the stack's outputs (`BlueGreen-<app>-<env>`), or named directly with
 environment variables (BLUEGREEN_STATE_MACHINE_ARN, BLUEGREEN_RELEASES_TABLE, BLUEGREEN_ACKS_TABLE,
-BLUEGREEN_DECIDE_FUNCTION, BLUEGREEN_DECIDE_URL,
+BLUEGREEN_DECIDE_FUNCTION, BLUEGREEN_DECIDE_URL, BLUEGREEN_START_URL,
 BLUEGREEN_PARAMETER) — which is how the tests point it at moto.
 """
 

@@ -19,9 +19,10 @@ from rich.table import Table
 from rich.text import Text
 
 from bluegreen.adapters.release_history import list_records
-from bluegreen.cli.context import CliContext, CliError, pass_cli
+from bluegreen.cli.context import CliContext, pass_cli
 from bluegreen.cli.endings import Ending, Releases
 from bluegreen.cli.follow import OUTCOME_STYLE, follow, header, outcome_text, steps_table
+from bluegreen.cli.start_release import start_release
 from bluegreen.models import release_id_of
 
 
@@ -31,9 +32,10 @@ def _parse_images(values: tuple[str, ...]) -> dict[str, str]:
         service, sep, uri = value.partition("=")
         if not sep or not service.strip() or not uri.strip():
             raise click.BadParameter(f"{value!r} is not SERVICE=IMAGE", param_hint="--image")
+        service = service.strip()
         if service in images:
             raise click.BadParameter(f"{service} given twice", param_hint="--image")
-        images[service.strip()] = uri.strip()
+        images[service] = uri.strip()
     return images
 
 
@@ -148,23 +150,15 @@ def start(
     if commit_time:
         release_input["commit_time"] = commit_time
     releases = Releases(obj)
-    try:
-        response = releases.sfn.start_execution(
-            stateMachineArn=releases.state_machine_arn(),
-            name=name or str(uuid.uuid4()),
-            input=json.dumps(release_input),
-        )
-    except ClientError as exc:
-        raise CliError(f"cannot start the release: {exc}") from exc
-    execution_arn = str(response["executionArn"])
+    execution_arn, trigger = start_release(  # through StartRelease, which records who you are
+        obj, releases.sfn, releases.state_machine_arn(), name or str(uuid.uuid4()), release_input
+    )
     release_id = release_id_of(execution_arn)
     started = {"release_id": release_id, "execution_arn": execution_arn, "input": release_input}
     if obj.as_json:
-        click.echo(json.dumps(started))
+        click.echo(json.dumps({**started, "triggered_by": trigger}))
     else:
-        obj.console.print(
-            f"release [bold]{release_id}[/bold] started: {version} by {release_input['triggered_by']}"
-        )
+        obj.console.print(f"release [bold]{release_id}[/bold] started: {version} by {trigger}")
     if wait:
         _finish(ctx, obj, follow(releases, execution_arn, obj, poll_seconds, timeout))
 

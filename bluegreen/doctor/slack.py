@@ -51,7 +51,10 @@ def check_slack(env: DoctorEnv, token: str | None, checks: Checks) -> None:
         headers = {str(k).lower(): str(v) for k, v in (identity.headers or {}).items()}
         if SCOPES_HEADER in headers:
             scopes = {s.strip() for s in headers[SCOPES_HEADER].split(",") if s.strip()}
-        needed = ["chat:write"] + (["usergroups:read"] if approvals.slack_approver_groups else [])
+        # users:read(.email): who clicked is the person their Slack email names (users.info)
+        needed = ["chat:write", "users:read", "users:read.email"] + (
+            ["usergroups:read"] if approvals.slack_approver_groups else []
+        )
         missing = [s for s in needed if scopes is not None and s not in scopes]
         user = identity.get("user") or identity.get("user_id")
         who = f"{user} in {identity.get('team') or identity.get('team_id')}"

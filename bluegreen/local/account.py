@@ -44,6 +44,7 @@ FUNCTIONS = (
     "SmokeTests",
     "RequestApproval",
     "DecideApproval",
+    "StartRelease",
     "SlackInteractions",
     "PreSwitchChecks",
     "Switch",
@@ -222,6 +223,7 @@ def stack_template(config: AppConfig, resources: LocalResources) -> dict[str, An
         stack_outputs.ACKS_TABLE: resources.acks_table,
         stack_outputs.DECIDE_FUNCTION: "bluegreen-DecideApproval",
         stack_outputs.DECIDE_URL: "https://decide.lambda-url.us-east-1.on.aws/",
+        stack_outputs.START_RELEASE_URL: "https://start.lambda-url.us-east-1.on.aws/",
         stack_outputs.ROLLBACK_FUNCTION: "bluegreen-AlarmRollback",
         stack_outputs.PARAMETER_NAME: config.parameter_name,
     }

@@ -2,6 +2,10 @@
 
 It records every call (method, arguments, headers) so tests can assert what reached "Slack" — for
 example that no task token ever did — and it also serves as the interactions' response_url.
+
+Like Slack, it refuses messages whose blocks break Block Kit's limits (`invalid_blocks`: more than
+50 blocks, a section or context text over 3,000 characters, a header over 150), answers users.info
+from `users` (`user_not_found` otherwise), and can fail any method (`fail`, with `fail_error`).
 """
 
 from __future__ import annotations
@@ -26,15 +30,30 @@ class SlackCall:
 class FakeSlackState:
     calls: list[SlackCall] = field(default_factory=list)
     usergroups: dict[str, list[str]] = field(default_factory=dict)
+    users: dict[str, dict[str, Any]] = field(default_factory=dict)
+    """user id -> Slack's user object (`profile.email`, `is_email_confirmed`, `deleted`, `is_bot`)."""
     fail: set[str] = field(default_factory=set)
+    fail_error: str = "fatal_error"
     tokens: set[str] = field(default_factory=set)
     """Bot tokens Slack accepts; empty: any (a call with another one answers invalid_auth)."""
-    scopes: list[str] = field(default_factory=lambda: ["chat:write", "usergroups:read", "channels:read"])
+    scopes: list[str] = field(
+        default_factory=lambda: [
+            "chat:write",
+            "usergroups:read",
+            "channels:read",
+            "users:read",
+            "users:read.email",
+        ]
+    )
     """The token's scopes, sent in the `x-oauth-scopes` header of every answer, as Slack does."""
     channels: dict[str, dict[str, Any]] = field(default_factory=dict)
     """conversations.info: channel id -> the channel object (unknown ids: channel_not_found)."""
     _ts: int = 0
     lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def add_user(self, user_id: str, email: str | None, **fields: Any) -> None:
+        profile = {"email": email} if email else {}
+        self.users[user_id] = {"id": user_id, "profile": profile, "is_email_confirmed": True, **fields}
 
     def next_ts(self) -> str:
         with self.lock:
@@ -64,14 +83,21 @@ class _Handler(BaseHTTPRequestHandler):
             self._send(200, "ok", "text/plain")
             return
         if method in state.fail:
-            self._send(200, json.dumps({"ok": False, "error": "fatal_error"}))
+            self._send(200, json.dumps({"ok": False, "error": state.fail_error}))
+            return
+        problem = block_kit_problem(args.get("blocks"))
+        if problem is not None:
+            self._send(200, json.dumps({"ok": False, "error": "invalid_blocks", "errors": [problem]}))
             return
         token = str(self.headers.get("authorization") or "").removeprefix("Bearer ")
         if state.tokens and token not in state.tokens:
             self._send(200, json.dumps({"ok": False, "error": "invalid_auth"}))
             return
         body: dict[str, Any] = {"ok": True}
-        if method == "chat.postMessage":
+        if method == "users.info":
+            user = state.users.get(str(args.get("user")))
+            body = {"ok": True, "user": user} if user else {"ok": False, "error": "user_not_found"}
+        elif method == "chat.postMessage":
             body.update({"channel": args.get("channel"), "ts": state.next_ts()})
         elif method == "chat.update":
             body.update({"channel": args.get("channel"), "ts": args.get("ts")})
@@ -97,6 +123,32 @@ class _Handler(BaseHTTPRequestHandler):
         self.send_header("x-oauth-scopes", ",".join(self.server.state.scopes))
         self.end_headers()
         self.wfile.write(data)
+
+
+SECTION_TEXT_LIMIT = 3000
+HEADER_TEXT_LIMIT = 150
+MAX_BLOCKS = 50
+
+
+def block_kit_problem(blocks: Any) -> str | None:
+    """What Slack would refuse in these blocks (the limits that matter here), or None."""
+    if blocks is None:
+        return None
+    if isinstance(blocks, str):
+        blocks = json.loads(blocks)
+    if not isinstance(blocks, list) or len(blocks) > MAX_BLOCKS:
+        return f"no more than {MAX_BLOCKS} blocks"
+    for index, block in enumerate(blocks):
+        texts = []
+        if block.get("type") in ("section", "header") and isinstance(block.get("text"), dict):
+            texts.append(block["text"])
+        if block.get("type") == "context":
+            texts += [e for e in block.get("elements", []) if isinstance(e, dict) and "text" in e]
+        limit = HEADER_TEXT_LIMIT if block.get("type") == "header" else SECTION_TEXT_LIMIT
+        for text in texts:
+            if len(str(text.get("text", ""))) > limit:
+                return f"must be less than {limit + 1} characters [json-pointer:/blocks/{index}/text]"
+    return None
 
 
 class _Server(ThreadingHTTPServer):

@@ -26,7 +26,7 @@ from bluegreen.errors import (
     ReleaseLockedError,
     ReleaseRecordMissingError,
 )
-from bluegreen.records import LatestRelease, RecordedEnding, ReleaseRecord
+from bluegreen.records import LatestRelease, PendingApproval, RecordedEnding, ReleaseRecord
 
 Item = dict[str, Any]
 
@@ -46,6 +46,7 @@ class MemoryReleaseStore:
         self.records: dict[str, Item] = {}
         self.latest: dict[tuple[str, str], Item] = {}
         self.approvals: dict[str, Item] = {}
+        self.items: dict[str, Item] = {}
 
     # -- lock -----------------------------------------------------------------------------------
 
@@ -157,22 +158,29 @@ class MemoryReleaseStore:
                 item[name] = iso(value)
         return True
 
+    # -- single-use items ------------------------------------------------------------------------
+
+    def put_once(self, pk: str, fields: dict[str, Any], expires_at: datetime) -> bool:
+        with self._lock:
+            if pk in self.items:
+                return False
+            self.items[pk] = {"pk": pk, **_stored(fields), "expires_at": int(expires_at.timestamp())}
+            return True
+
+    def get_item(self, pk: str) -> dict[str, Any] | None:
+        item = self.items.get(pk)
+        return copy.deepcopy(item) if item is not None else None
+
     # -- pending approvals ----------------------------------------------------------------------
 
-    def put_approval(self, approval_id: str, fields: dict[str, Any], expires_at: datetime) -> None:
-        if approval_id in self.approvals:
-            raise ApprovalDecisionError(f"approval {approval_id} exists already")
-        self.approvals[approval_id] = {
-            "approval_id": approval_id,
-            "approvals": [],
-            "voters": [],
-            "expires_at": int(expires_at.timestamp()),
-            **_stored(fields),
-        }
+    def put_approval(self, approval: PendingApproval) -> None:
+        if approval.approval_id in self.approvals:
+            raise ApprovalDecisionError(f"approval {approval.approval_id} exists already")
+        self.approvals[approval.approval_id] = _stored(approval.item())
 
-    def get_approval(self, approval_id: str) -> dict[str, Any] | None:
+    def get_approval(self, approval_id: str) -> PendingApproval | None:
         item = self.approvals.get(approval_id)
-        return copy.deepcopy(item) if item is not None else None
+        return PendingApproval.from_item(copy.deepcopy(item)) if item is not None else None
 
     def add_approval_vote(self, approval_id: str, vote: dict[str, Any]) -> list[dict[str, Any]]:
         with self._lock:
@@ -184,8 +192,9 @@ class MemoryReleaseStore:
                 item["voters"].append(vote["approver"])
             return copy.deepcopy(list(item["approvals"]))
 
-    def close_approval(self, approval_id: str) -> dict[str, Any] | None:
-        return self.approvals.pop(approval_id, None)
+    def close_approval(self, approval_id: str) -> PendingApproval | None:
+        item = self.approvals.pop(approval_id, None)
+        return PendingApproval.from_item(item) if item is not None else None
 
 
 class MemoryColourParameter:

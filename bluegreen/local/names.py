@@ -33,6 +33,7 @@ HANDLERS: dict[str, str] = {
     "DecideApproval": "lambdas.decide_approval",
     "ExecutionEnded": "lambdas.execution_ended",
     "SlackInteractions": "lambdas.slack_interactions",
+    "StartRelease": "lambdas.start_release",
     "AlarmRollback": "lambdas.alarm_rollback",
     "ScaleDown": "lambdas.scale_down",
     "SampleTraffic": "lambdas.sample_traffic",

@@ -20,6 +20,7 @@ from bluegreen.config import AppConfig, load_config
 from bluegreen.errors import ConfigError
 from bluegreen.local.overlay import RehearsalOverlay, load_overlay
 from bluegreen.local.stand_in.api import Faults, ServiceStandIn, StandInSpec, StandInUser
+from bluegreen.release.identity import ROLE, People
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE_CONFIG = ROOT / "config" / "myapp.yaml"
@@ -76,21 +77,53 @@ class RehearsedApp:
         return AppConfig.model_validate(data)
 
     def approvers(self) -> list[str]:
-        """The IAM identities a local run approves as: as many as a release needs votes."""
+        """The IAM identities a local run approves as, one per IAM entry of the allow-list that names a
+        person (a session of a person-session role, or a principal mapped to a person), as many as a
+        release needs votes: approvals count people."""
         approvals = self.config.approvals
-        iam = [approver for approver in approvals.approvers if approver.startswith("arn:")]
-        if len(iam) < approvals.required_approvals:
+        people = People(approvals.identities)
+        found: list[str] = []
+        for entry in (approver for approver in approvals.approvers if approver.startswith("arn:")):
+            role = ROLE.match(entry)
+            candidate = entry
+            if role:
+                name = f"approver-{len(found) + 1}@{self.config.app}.rehearsal"
+                candidate = f"arn:{role['p']}:sts::{role['account']}:assumed-role/{role['role']}/{name}"
+            if people.iam(candidate)[0] is not None:
+                found.append(candidate)
+        if len(found) < approvals.required_approvals:
             raise ConfigError(
                 str(self.config_path),
                 [
                     (
                         "approvals.approvers",
                         f"a local run approves through the CLI's path as {approvals.required_approvals} "
-                        f"IAM identities (role or user ARNs); the list has {len(iam)}",
+                        f"IAM identities that name a person (roles listed in "
+                        f"approvals.identities.person_session_roles, or principals mapped in "
+                        f"approvals.identities.people); the list has {len(found)}",
                     )
                 ],
             )
-        return iam[: approvals.required_approvals]
+        return found[: approvals.required_approvals]
+
+    def starter(self) -> str:
+        """Who a local run starts releases as (through StartRelease): a session of the first
+        person-session role, a person other than every approver."""
+        roles = self.config.approvals.identities.person_session_roles
+        role = ROLE.match(roles[0]) if roles else None
+        if role is None:
+            raise ConfigError(
+                str(self.config_path),
+                [
+                    (
+                        "approvals.identities.person_session_roles",
+                        "a local run starts releases through StartRelease as a session of one of "
+                        "these roles; there is none",
+                    )
+                ],
+            )
+        name = f"release-starter@{self.config.app}.rehearsal"
+        return f"arn:{role['p']}:sts::{role['account']}:assumed-role/{role['role']}/{name}"
 
     def alarm_guarding(self, live: Color) -> str | None:
         """An alarm that rolls back a release whose new colour is `live` (None: no alarm watches it)."""

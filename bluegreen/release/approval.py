@@ -1,53 +1,73 @@
-"""Approval: park the task token behind an opaque id, and decide on it.
+"""Approval: park the task token behind an opaque id, collect votes, and resolve the token.
 
 The token never leaves AWS: it is stored in the releases table under an unguessable approval id
 (with a TTL), and only that id is shown to people (Slack buttons, the CLI, the console). Neither
 function logs it.
 
-`decide` is the one decision path for Slack, the console and the CLI: the allow-list for the
-channel the decision came through, no self-approval, distinct voters, and — for an approval — a
-re-check that no watched alarm fires and the idle deployments are exactly as they were when the
-approval was requested (a snapshot stored with the pending approval).
+`decide` is the one decision path for every door. The rules themselves (who may decide, no
+self-approval, distinct people) are in `approval_policy`, over the identities `identity` derives
+from each door's evidence; here they are applied to the stored votes, and an approval re-checks the
+world first (`approval_checks`). The record keeps, per vote, the door, the raw evidence and the
+person, and a rejection keeps the votes cast before it.
 """
 
 from __future__ import annotations
 
 import json
-import re
 import secrets
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
-from botocore.exceptions import ClientError
-
-from bluegreen.adapters.alarms import unhealthy
-from bluegreen.adapters.kube import Deployments
 from bluegreen.adapters.notify import Notification
-from bluegreen.adapters.slack import ApprovalRequest, MessageRef, execution_console_url
+from bluegreen.adapters.slack import ApprovalRequest, MessageRef, execution_console_url, mrkdwn_escape
 from bluegreen.clock import iso
-from bluegreen.colors import Color
 from bluegreen.errors import ApprovalDecisionError
 from bluegreen.models import ApprovalGranted, ReleaseContext, SmokeResult
-from bluegreen.release.rollout import container_images
+from bluegreen.records import PendingApproval
+from bluegreen.release.approval_checks import approval_problems, idle_snapshot, watched_states
+from bluegreen.release.approval_policy import (
+    AllowList,
+    Vote,
+    approval_refusal,
+    enough,
+    has_voted,
+    is_allowed,
+    voters,
+)
+from bluegreen.release.identity import Identity, People
+from bluegreen.release.trigger import trigger_of_record
 from bluegreen.runtime import Runtime
 
-TOKEN_GONE = {"TaskTimedOut", "TaskDoesNotExist", "InvalidToken"}
+
+class Verdict(StrEnum):
+    APPROVE = "approve"
+    REJECT = "reject"
 
 
-def idle_snapshot(context: ReleaseContext, rt: Runtime) -> dict[str, dict[str, Any]]:
-    """service -> deployment, generation and container images in the idle namespace, right now."""
-    deployments = Deployments(rt.kube())
-    snapshot: dict[str, dict[str, Any]] = {}
-    for service in context.services:
-        current = deployments.read(context.idle_namespace, service.deployment)
-        snapshot[service.name] = {
-            "deployment": service.deployment,
-            "generation": int((current or {}).get("metadata", {}).get("generation") or 0),
-            "images": container_images(current) if current else {},
-        }
-    return snapshot
+@dataclass(frozen=True)
+class Decision:
+    release_id: str
+    verdict: Verdict
+    identity: Identity
+    reason: str | None = None
+    approval_id: str | None = None
+    """The id on the button that was clicked (Slack): a button of an earlier request is stale."""
+
+
+@dataclass(frozen=True)
+class DecisionOutcome:
+    status: str  # approved | rejected | recorded
+    message: str
+
+
+def describe_trigger(trigger: Identity) -> str:
+    """One line for people: who, and how sure we are."""
+    if trigger.verified:
+        return f"{trigger.display} (verified: {trigger.door.value})"
+    return f"{trigger.person or trigger.principal} (claimed, not verified: {trigger.how})"
 
 
 def request_approval(context: ReleaseContext, task_token: str, smoke: SmokeResult | None, rt: Runtime) -> str:
@@ -56,19 +76,22 @@ def request_approval(context: ReleaseContext, task_token: str, smoke: SmokeResul
     now = rt.clock()
     timeout = timedelta(seconds=context.waits.approval_timeout_seconds)
     snapshot = idle_snapshot(context, rt)
+    people = People(rt.config.approvals.identities)
+    trigger = trigger_of_record(rt.releases.get_record(context.release_id), context.triggered_by, people)
     rt.releases.put_approval(
-        approval_id,
-        {
-            "task_token": task_token,
-            "release_id": context.release_id,
-            "execution_arn": context.execution_arn,
-            "triggered_by": context.triggered_by,
-            "required_approvals": rt.config.approvals.required_approvals,
-            "requested_at": now,
-            "idle_namespace": context.idle_namespace,
-            "idle_snapshot": snapshot,
-        },
-        expires_at=now + timeout + timedelta(days=1),
+        PendingApproval(
+            approval_id=approval_id,
+            release_id=context.release_id,
+            task_token=task_token,
+            execution_arn=context.execution_arn,
+            triggered_by=context.triggered_by,
+            trigger=trigger.model_dump(mode="json"),
+            required_approvals=rt.config.approvals.required_approvals,
+            requested_at=now,
+            idle_namespace=context.idle_namespace,
+            idle_snapshot=snapshot,
+            expires_at=int((now + timeout + timedelta(days=1)).timestamp()),
+        )
     )
     request = ApprovalRequest(
         approval_id=approval_id,
@@ -76,11 +99,11 @@ def request_approval(context: ReleaseContext, task_token: str, smoke: SmokeResul
         app=context.app,
         environment=context.environment,
         version=context.version,
-        triggered_by=context.triggered_by,
+        triggered_by=describe_trigger(trigger),
         change_ref=context.change_ref,
         images={name: dict(entry["images"]) for name, entry in snapshot.items()},
         smoke_summary=smoke.summary if smoke else None,
-        alarms=_watched_states(context, rt),
+        alarms=watched_states(context, rt),
         color_before=context.active_color.value,
         color_after=context.idle_color.value,
         execution_url=execution_console_url(context.execution_arn),
@@ -112,107 +135,17 @@ def request_approval(context: ReleaseContext, task_token: str, smoke: SmokeResul
     return approval_id
 
 
-class Verdict(StrEnum):
-    APPROVE = "approve"
-    REJECT = "reject"
-
-
-class Via(StrEnum):
-    SLACK = "slack"
-    CONSOLE = "console"
-    CLI = "cli"
-
-
-CONSOLE_VOTER = "console"
-"""Every console decision counts as the same voter: the execution context carries no person."""
-
-ASSUMED_ROLE = re.compile(
-    r"^arn:(?P<p>[^:]+):sts::(?P<account>\d{12}):assumed-role/(?P<role>[^/]+)/(?P<session>.+)$"
-)
-ROLE = re.compile(r"^arn:(?P<p>[^:]+):iam::(?P<account>\d{12}):role/(?:.+/)?(?P<role>[^/]+)$")
-
-
-@dataclass(frozen=True)
-class Decision:
-    release_id: str
-    verdict: Verdict
-    approver: str
-    """The identity as recorded: `slack:<user id>`, an IAM ARN (CLI), `console:<execution ARN>`."""
-    via: str
-    reason: str | None = None
-    approval_id: str | None = None
-    """The id on the button that was clicked (Slack): a button of an earlier request is stale."""
-    name: str | None = None
-    """A display name, where the channel gives one (Slack user name)."""
-
-
-@dataclass(frozen=True)
-class DecisionOutcome:
-    status: str  # approved | rejected | recorded
-    message: str
-
-
-def iam_identity_matches(identity: str, allowed: str) -> bool:
-    """An assumed-role session (`sts::…:assumed-role/R/alice`) matches its role (`iam::…:role/R`)."""
-    if identity == allowed:
-        return True
-    session, role = ASSUMED_ROLE.match(identity), ROLE.match(allowed)
-    return bool(
-        session
-        and role
-        and session["account"] == role["account"]
-        and session["role"] == role["role"]
-        and session["p"] == role["p"]
-    )
-
-
-def slack_user(identity: str) -> str | None:
-    return identity.removeprefix("slack:") if identity.startswith("slack:") else None
-
-
-def _voter(decision: Decision) -> str:
-    return CONSOLE_VOTER if decision.via == Via.CONSOLE else decision.approver
-
-
-def _is_allowed(decision: Decision, rt: Runtime) -> bool:
-    approvals = rt.config.approvals
-    if decision.via == Via.CONSOLE:
-        return True  # only the approvers role may start the decision workflow (IAM)
-    user = slack_user(decision.approver)
-    if decision.via == Via.SLACK:
-        if user is None:
-            return False
-        if user in approvals.slack_approvers or user in approvals.approvers:
-            return True
-        if rt.slack is None or not approvals.slack_approver_groups:
-            return False
-        return any(user in rt.slack.usergroup_members(group) for group in approvals.slack_approver_groups)
-    return any(iam_identity_matches(decision.approver, allowed) for allowed in approvals.approvers)
-
-
-def _same_person(decision: Decision, triggered_by: Any) -> bool:
-    if not isinstance(triggered_by, str) or not triggered_by:
-        return False
-    names = {decision.approver, slack_user(decision.approver) or decision.approver}
-    session = ASSUMED_ROLE.match(decision.approver)
-    if session:
-        names.add(session["session"])
-    if decision.name:
-        names.add(decision.name)
-    return triggered_by in names
-
-
 def release_of_approval(approval_id: str, rt: Runtime) -> str:
     """The release a button belongs to; a button whose approval is gone is answered politely."""
-    pending = rt.releases.get_approval(approval_id)
+    pending = rt.releases.get_approval(approval_id) if approval_id else None
     if pending is None:
         raise ApprovalDecisionError(
             "this release is no longer waiting for approval: it was already decided, or it ended"
         )
-    return str(pending["release_id"])
+    return pending.release_id
 
 
-def _pending_approval(release_id: str, rt: Runtime) -> dict[str, Any]:
+def _pending_approval(release_id: str, rt: Runtime) -> PendingApproval:
     record = rt.releases.get_record(release_id)
     if record is None:
         raise ApprovalDecisionError(f"release {release_id} does not exist")
@@ -226,56 +159,28 @@ def _pending_approval(release_id: str, rt: Runtime) -> dict[str, Any]:
     return pending
 
 
-def _watched_states(context: ReleaseContext, rt: Runtime) -> dict[str, str]:
-    config = rt.config
-    watched = config.alarms.rollback_alarm_names(config.app, config.environment, context.idle_color)
-    return rt.alarms.states(watched) if watched else {}
+def _votes(raw: Any) -> list[Vote]:
+    return [Vote.model_validate(v) for v in raw or [] if isinstance(v, dict)]
 
 
-def approval_problems(pending: dict[str, Any], rt: Runtime) -> list[str]:
-    """Why approving now would be wrong: a watched alarm fires, or idle changed since the request."""
-    config = rt.config
-    idle = next((c for c in Color if config.namespaces.of(c) == pending.get("idle_namespace")), None)
-    watched = (
-        config.alarms.rollback_alarm_names(config.app, config.environment, idle)
-        if idle
-        else config.alarms.names
-    )
-    problems = [
-        f"alarm {name} is {state}" for name, state in sorted(unhealthy(rt.alarms.states(watched)).items())
-    ]
-    snapshot = pending.get("idle_snapshot")
-    namespace = pending.get("idle_namespace")
-    if not isinstance(snapshot, dict) or not namespace:
-        return problems
-    deployments = Deployments(rt.kube())
-    for service, before in sorted(snapshot.items()):
-        current = deployments.read(str(namespace), str(before["deployment"]))
-        if current is None:
-            problems.append(f"{service} vanished from {namespace} since approval was requested")
-            continue
-        generation = int(current.get("metadata", {}).get("generation") or 0)
-        if generation != int(before["generation"]) or container_images(current) != before["images"]:
-            problems.append(f"{service} changed in {namespace} since approval was requested")
-    return problems
+def _trigger(pending: PendingApproval, rt: Runtime) -> Identity:
+    people = People(rt.config.approvals.identities)
+    return trigger_of_record({"trigger": pending.trigger}, pending.triggered_by or "", people)
 
 
-def _send(rt: Runtime, call: str, **kwargs: Any) -> None:
-    try:
-        getattr(rt.sfn, call)(**kwargs)
-    except ClientError as exc:
-        if exc.response.get("Error", {}).get("Code") in TOKEN_GONE:
-            raise ApprovalDecisionError("the release is no longer waiting for approval (it ended)") from exc
-        raise
-
-
-def _who(identity: str) -> str:
-    user = slack_user(identity)
-    return f"<@{user}>" if user else identity
+def _who(identity: Identity | Vote) -> str:
+    """mrkdwn for a decider: a Slack mention (an id Slack gave us), else the escaped person."""
+    if isinstance(identity, Vote):
+        user = identity.evidence.get("slack_user")
+        text = identity.approver
+    else:
+        user = identity.evidence.get("slack_user")
+        text = identity.display
+    return f"<@{user}>" if user else mrkdwn_escape(text)
 
 
 def _update_message(release_id: str, text: str, final: bool, rt: Runtime) -> None:
-    """Say on the Slack approval message who decided, how and when (whatever channel decided)."""
+    """Say on the Slack approval message who decided, how and when (whatever door decided)."""
     if rt.slack is None:
         return
     record = rt.releases.get_record(release_id) or {}
@@ -287,90 +192,105 @@ def _update_message(release_id: str, text: str, final: bool, rt: Runtime) -> Non
     rt.slack.update_approval_message(ref, request, text, final=final)
 
 
+def _group_members(rt: Runtime) -> Callable[[str], set[str]]:
+    def members(group: str) -> set[str]:
+        return rt.slack.usergroup_members(group) if rt.slack is not None else set()
+
+    return members
+
+
 def decide(decision: Decision, rt: Runtime) -> DecisionOutcome:
-    if not _is_allowed(decision, rt):
+    identity = decision.identity
+    approvals = rt.config.approvals
+    if not is_allowed(identity, AllowList.from_config(approvals), _group_members(rt)):
         raise ApprovalDecisionError(
-            f"{decision.approver} is not an approver for {rt.config.app}/{rt.config.environment}"
+            f"{identity.display} is not an approver for {rt.config.app}/{rt.config.environment}"
         )
     pending = _pending_approval(decision.release_id, rt)
-    approval_id = str(pending["approval_id"])
+    approval_id = pending.approval_id
     if decision.approval_id is not None and decision.approval_id != approval_id:
         raise ApprovalDecisionError("this button belongs to an earlier approval request of this release")
     now = rt.clock()
-    when = now.strftime("%Y-%m-%d %H:%M UTC")
     if decision.verdict is Verdict.REJECT:
-        return _reject(decision, approval_id, now, when, rt)
+        return _reject(decision, approval_id, now, rt)
 
-    if _same_person(decision, pending.get("triggered_by")) and not rt.config.approvals.allow_self_approval:
-        raise ApprovalDecisionError(
-            f"{decision.approver} triggered release {decision.release_id} and cannot approve it"
+    refusal = approval_refusal(identity, _trigger(pending, rt), approvals.allow_self_approval)
+    if refusal is not None:
+        raise ApprovalDecisionError(refusal)
+    if identity.person is None:  # approval_refusal already refuses it; this tells the type checker
+        raise ApprovalDecisionError(f"{identity.principal} names no person")
+    required = pending.required_approvals
+    votes = _votes(pending.approvals)
+    if has_voted(votes, identity.person):
+        return DecisionOutcome(
+            "recorded",
+            f"{identity.person}'s approval is already recorded ({len(voters(votes))} of {required})",
         )
-    required = int(pending.get("required_approvals", 1))
-    voter = _voter(decision)
-    if voter in (pending.get("voters") or []):
-        count = len(set(pending.get("voters") or []))
-        return DecisionOutcome("recorded", f"your approval is already recorded ({count} of {required})")
     problems = approval_problems(pending, rt)
     if problems:
         rt.releases.update_record(
             decision.release_id,
             {
                 "approval_refused": {
-                    "by": decision.approver,
-                    "via": decision.via,
+                    "by": identity.display,
+                    "via": identity.door.value,
+                    "identity": identity.model_dump(mode="json"),
                     "at": now,
                     "problems": problems,
                 }
             },
         )
         raise ApprovalDecisionError("approval refused: " + "; ".join(problems))
-    vote = {"approver": voter, "identity": decision.approver, "via": decision.via, "at": now}
-    if decision.name:
-        vote["name"] = decision.name
-    votes = rt.releases.add_approval_vote(approval_id, vote)
-    approvers = list(dict.fromkeys(v["approver"] for v in votes))
-    if len(approvers) < required:
+    votes = _votes(rt.releases.add_approval_vote(approval_id, Vote.of(identity, now).as_item()))
+    stored = [v.as_item() for v in votes]
+    when = _when(now)
+    if not enough(votes, required):
         rt.releases.update_record(
             decision.release_id,
-            {"approval": {"status": "pending", "approval_id": approval_id, "votes": votes}},
+            {"approval": {"status": "pending", "approval_id": approval_id, "votes": stored}},
         )
+        count = len(voters(votes))
         _update_message(
             decision.release_id,
-            f"Approved by {_who(decision.approver)} via {decision.via} at {when}: "
-            f"{len(approvers)} of {required}, waiting for another approver",
+            f"Approved by {_who(identity)} via {identity.door.value} at {when}: "
+            f"{count} of {required}, waiting for another approver",
             False,
             rt,
         )
-        return DecisionOutcome("recorded", f"approval {len(approvers)} of {required} recorded")
+        return DecisionOutcome("recorded", f"approval {count} of {required} recorded ({identity.person})")
     closed = rt.releases.close_approval(approval_id)
     if closed is None:
         raise ApprovalDecisionError(f"release {decision.release_id} was already decided")
     granted = ApprovalGranted(
         approval_id=approval_id,
-        approved_by=[v.get("identity", v["approver"]) for v in votes],
-        via=[v["via"] for v in votes],
+        approved_by=voters(votes),
+        via=[v.via for v in votes],
         decided_at=now,
     )
-    _send(rt, "send_task_success", taskToken=closed["task_token"], output=granted.model_dump_json())
+    rt.steps().send_task_success(closed.task_token, granted.model_dump_json())
     rt.releases.update_record(
         decision.release_id,
-        {"approval": {"status": "approved", "approval_id": approval_id, "votes": votes, "decided_at": now}},
+        {"approval": {"status": "approved", "approval_id": approval_id, "votes": stored, "decided_at": now}},
         step="approved",
     )
-    who = ", ".join(f"{_who(v.get('identity', v['approver']))} via {v['via']}" for v in votes)
+    who = ", ".join(f"{_who(v)} via {v.via}" for v in votes)
     _update_message(decision.release_id, f":white_check_mark: *Approved* by {who} at {when}", True, rt)
     return DecisionOutcome(
-        "approved",
-        f"release {decision.release_id} approved by {', '.join(granted.approved_by)}",
+        "approved", f"release {decision.release_id} approved by {', '.join(granted.approved_by)}"
     )
 
 
-def _reject(decision: Decision, approval_id: str, now: Any, when: str, rt: Runtime) -> DecisionOutcome:
+def _when(now: datetime) -> str:
+    return now.strftime("%Y-%m-%d %H:%M UTC")
+
+
+def _reject(decision: Decision, approval_id: str, now: datetime, rt: Runtime) -> DecisionOutcome:
+    identity = decision.identity
     closed = rt.releases.close_approval(approval_id)
     if closed is None:
         raise ApprovalDecisionError(f"release {decision.release_id} was already decided")
     cause = json.dumps(
-        {"rejected_by": decision.approver, "via": decision.via, "reason": decision.reason or ""}
+        {"rejected_by": identity.display, "via": identity.door.value, "reason": decision.reason or ""}
     )
     # Recorded before the workflow hears of it: RecordFailure reads who and why from the record.
     rt.releases.update_record(
@@ -379,20 +299,23 @@ def _reject(decision: Decision, approval_id: str, now: Any, when: str, rt: Runti
             "approval": {
                 "status": "rejected",
                 "approval_id": approval_id,
-                "by": decision.approver,
-                "via": decision.via,
+                "by": identity.principal,
+                "person": identity.person,
+                "via": identity.door.value,
+                "rejected_by": identity.model_dump(mode="json"),
                 "reason": decision.reason,
+                "votes": [v.as_item() for v in _votes(closed.approvals)],
                 "decided_at": now,
             }
         },
         step="rejected",
     )
-    _send(rt, "send_task_failure", taskToken=closed["task_token"], error="ApprovalRejectedError", cause=cause)
+    rt.steps().send_task_failure(closed.task_token, "ApprovalRejectedError", cause)
     _update_message(
         decision.release_id,
-        f":x: *Rejected* by {_who(decision.approver)} via {decision.via} at {when}: "
-        f"{decision.reason or 'no reason given'}",
+        f":x: *Rejected* by {_who(identity)} via {identity.door.value} at {_when(now)}: "
+        f"{mrkdwn_escape(decision.reason or 'no reason given')}",
         True,
         rt,
     )
-    return DecisionOutcome("rejected", f"release {decision.release_id} rejected by {decision.approver}")
+    return DecisionOutcome("rejected", f"release {decision.release_id} rejected by {identity.display}")

@@ -20,6 +20,7 @@ from bluegreen.adapters.kube import Deployments, NamespacedObjects
 from bluegreen.errors import DeployError, TransientError
 from bluegreen.models import DeployedService, DeployResult, ReleaseContext, ServicePlan
 from bluegreen.release.idle_prerequisites import ObjectLookup, check_idle_prerequisites
+from bluegreen.release.manifest_policy import check_manifests
 from bluegreen.release.rollout import container_images
 from bluegreen.runtime import Runtime
 
@@ -118,6 +119,7 @@ def refuse_missing_prerequisites(
 
 
 def deploy_to_idle(context: ReleaseContext, rt: Runtime, manifests_text: str | None = None) -> DeployResult:
+    check_manifests(manifests_text or "", rt.config)  # kinds and images allowed, before any apply
     api_client = rt.kube()
     deployments = Deployments(api_client)
     manifests = _parse_manifests(manifests_text)

@@ -1,12 +1,19 @@
 """Validate the execution input against the app config, before anything touches the cluster.
 
-Every problem is reported with the field it is in (`images.payment`, `version`, ...), all at once,
-so a pipeline author fixes the input in one go.
+Every problem is reported with the field it is in (`images.payment`, `version`, ...), all at once
+(up to MAX_PROBLEMS, then a count), so a pipeline author fixes the input in one go.
+
+Beyond the types: the input must be at most MAX_INPUT_BYTES; no string may hold a control or
+invisible formatting character (a newline in `triggered_by` would forge a line in every
+notification); images must be pinned and come from their service's repository; a manifests
+location must be a normal S3 key in the configured bucket (no `..`, `.` or empty segments).
 """
 
 from __future__ import annotations
 
+import json
 import re
+import unicodedata
 from typing import Any
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError
@@ -24,6 +31,17 @@ _IMAGE_RE = re.compile(
     rf"^(?P<repository>[^:@\s]+(?::[0-9]+(?=/))?[^:@\s]*)(?::(?P<tag>{TAG}))?(?:@(?P<digest>{DIGEST}))?$"
 )
 _S3_URI = r"^s3://[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](/[^\s]*)?$"
+MAX_INPUT_BYTES = 16 * 1024
+"""The execution input as compact UTF-8 JSON. Step Functions fails any state whose data exceeds
+256 KiB (States.DataLimitExceeded, and the execution ends without a record); the input is carried
+through the workflow beside every step's result (the release context repeats the images), so it
+is kept far below. A release of every service of a large app fits in a few KiB."""
+MAX_PROBLEMS = 20
+"""Problems listed in one refusal: the error travels in the workflow's state, whose size is limited."""
+MAX_S3_KEY_BYTES = 1024
+_REFUSED_CATEGORIES = {"Cc", "Cf", "Zl", "Zp", "Cs", "Co"}
+"""Unicode categories refused in any string: control, format (zero-width, bidirectional overrides),
+line and paragraph separators, surrogates, private use."""
 
 
 class ReleaseInput(BaseModel):
@@ -71,24 +89,86 @@ def split_image(image: str) -> tuple[str, str | None, str | None]:
     return repository, tag, digest
 
 
-def _check_image(field: str, image: str, repository: str) -> list[tuple[str, str]]:
+def check_image(field: str, image: str, repositories: tuple[str, ...]) -> list[tuple[str, str]]:
+    """The one image rule, for `images` and for every container in manifests: pinned (tag or
+    digest), and from one of `repositories`."""
     try:
         repo, _tag, _digest = split_image(image)
     except ValueError as exc:
         return [(field, f"{image!r} {exc}")]
-    if repo != repository:
-        return [(field, f"{image!r} is outside the configured repository {repository!r}")]
+    if repo not in repositories:
+        allowed = " or ".join(repr(r) for r in repositories)
+        return [(field, f"{image!r} is outside the configured repository {allowed}")]
     return []
+
+
+def control_character(text: str) -> str | None:
+    """A description of the first control or invisible formatting character in `text`, if any."""
+    for index, char in enumerate(text):
+        if unicodedata.category(char) in _REFUSED_CATEGORIES:
+            return f"contains a control or invisible character (U+{ord(char):04X}) at position {index}"
+    return None
+
+
+def _control_problems(raw: dict[str, Any]) -> list[tuple[str, str]]:
+    problems: list[tuple[str, str]] = []
+    for name, value in raw.items():
+        if isinstance(value, str) and (problem := control_character(value)):
+            problems.append((str(name), problem))
+        if isinstance(value, dict):
+            for key, item in value.items():
+                if isinstance(key, str) and (problem := control_character(key)):
+                    problems.append((f"{name}.{key!r}", f"the key {problem}"))
+                if isinstance(item, str) and (problem := control_character(item)):
+                    problems.append((f"{name}.{key}", problem))
+    return problems
+
+
+def manifests_key_problem(uri: str) -> str | None:
+    """Why an S3 key is not a normal one (S3 keys are literal: `a/../b` is not `b`), or None."""
+    key = uri.removeprefix("s3://").partition("/")[2]
+    if not key:
+        return "names a bucket but no object key"
+    if len(key.encode("utf-8")) > MAX_S3_KEY_BYTES:
+        return f"the key is longer than {MAX_S3_KEY_BYTES} bytes"
+    if "\\" in key:
+        return "the key contains a backslash"
+    segments = key.split("/")
+    if any(segment in (".", "..") for segment in segments):
+        return "the key has a '.' or '..' segment: name the object itself"
+    if any(segment == "" for segment in segments):
+        return "the key has an empty segment (a leading, trailing or doubled '/')"
+    return None
+
+
+def _size_problem(raw: dict[str, Any]) -> str | None:
+    size = len(json.dumps(raw, ensure_ascii=False, separators=(",", ":"), default=str).encode("utf-8"))
+    if size > MAX_INPUT_BYTES:
+        return f"is {size:,} bytes; the limit is {MAX_INPUT_BYTES:,} (Step Functions' 256 KiB state limit)"
+    return None
+
+
+def _refuse(problems: list[tuple[str, str]]) -> ReleaseInputError:
+    if len(problems) > MAX_PROBLEMS:
+        more = len(problems) - MAX_PROBLEMS
+        problems = [*problems[:MAX_PROBLEMS], ("(input)", f"and {more} more problems")]
+    return ReleaseInputError(problems)
 
 
 def validate_release_input(raw: Any, config: AppConfig) -> ValidatedRelease:
     """The release plan for every configured service, or ReleaseInputError naming each bad field."""
     if not isinstance(raw, dict):
         raise ReleaseInputError([("(input)", "expected a JSON object")])
+    size = _size_problem(raw)
+    if size is not None:
+        raise ReleaseInputError([("(input)", size)])
+    control = _control_problems(raw)
+    if control:
+        raise _refuse(control)
     try:
         release = ReleaseInput.model_validate(raw)
     except ValidationError as exc:
-        raise ReleaseInputError(_pydantic_problems(exc)) from exc
+        raise _refuse(_pydantic_problems(exc)) from exc
 
     problems: list[tuple[str, str]] = []
     if release.manifests is not None:
@@ -97,6 +177,8 @@ def validate_release_input(raw: Any, config: AppConfig) -> ValidatedRelease:
             problems.append(("manifests", "this app has no manifests_bucket configured: release images only"))
         elif bucket != config.manifests_bucket:
             problems.append(("manifests", f"must be in s3://{config.manifests_bucket}/, not {bucket}"))
+        elif key_problem := manifests_key_problem(release.manifests):
+            problems.append(("manifests", key_problem))
     if not _TAG_RE.fullmatch(release.version):
         problems.append(("version", f"{release.version!r} is not a valid image tag"))
     for name, reference in release.images.items():
@@ -105,9 +187,9 @@ def validate_release_input(raw: Any, config: AppConfig) -> ValidatedRelease:
             known = ", ".join(config.service_names)
             problems.append((f"images.{name}", f"unknown service (configured: {known})"))
             continue
-        problems += _check_image(f"images.{name}", reference, service.repository)
+        problems += check_image(f"images.{name}", reference, (service.repository,))
     if problems:
-        raise ReleaseInputError(problems)
+        raise _refuse(problems)
 
     plans = []
     for service in config.services:

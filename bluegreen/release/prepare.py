@@ -11,6 +11,7 @@ from bluegreen.metrics import release_metrics
 from bluegreen.models import ReleaseContext, Waits, release_id_of
 from bluegreen.release.input import validate_release_input
 from bluegreen.release.records import record_fields
+from bluegreen.release.trigger import resolve_trigger
 from bluegreen.runtime import Runtime
 
 
@@ -18,6 +19,7 @@ def prepare(raw_input: Any, execution_arn: str, rt: Runtime) -> ReleaseContext:
     config = rt.config
     validated = validate_release_input(raw_input, config)  # before any AWS or Kubernetes call
     release = validated.input
+    trigger = resolve_trigger(raw_input, release_id_of(execution_arn), release.triggered_by, rt)
     active = rt.colors.read()
     idle = active.color.other()
     # The alarms the approval, the pre-switch checks and the bake watch: one already firing would
@@ -58,7 +60,11 @@ def prepare(raw_input: Any, execution_arn: str, rt: Runtime) -> ReleaseContext:
     )
     rt.releases.create_record(
         release_id,
-        {**record_fields(context), **({"took_over_lock_from": took_over} if took_over else {})},
+        {
+            **record_fields(context),
+            "trigger": trigger.model_dump(mode="json"),
+            **({"took_over_lock_from": took_over} if took_over else {}),
+        },
     )
     rt.releases.update_record(release_id, {}, step="prepared")
     release_metrics.release_started(rt, context)

@@ -63,7 +63,7 @@ class FunctionSpec:
 
 
 def release_function_specs(config: AppConfig) -> tuple[FunctionSpec, ...]:
-    """The fourteen functions. SmokeTests outlives the suite's own deadline by a minute."""
+    """The fifteen functions. SmokeTests outlives the suite's own deadline by a minute."""
     smoke_seconds = min(MAX_LAMBDA_SECONDS, math.ceil(config.smoke.deadline_seconds) + 60)
     read, read_write = ParameterAccess.READ, ParameterAccess.READ_WRITE
     view, edit = ClusterAccessLevel.VIEW, ClusterAccessLevel.EDIT
@@ -127,6 +127,13 @@ def release_function_specs(config: AppConfig) -> tuple[FunctionSpec, ...]:
             describe_cluster=True,
             releases_actions=("GetItem", "UpdateItem", "DeleteItem"),
             describe_alarms=True,
+        ),
+        FunctionSpec(
+            "StartRelease",
+            "start_release",
+            "Start a release as the SigV4-verified caller, recording who it is (people and pipelines)",
+            in_workflow=False,
+            releases_actions=("UpdateItem",),
         ),
         FunctionSpec(
             "SlackInteractions",

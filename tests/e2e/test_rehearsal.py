@@ -159,7 +159,9 @@ def test_make_demo_rehearses_another_app_from_its_config(tmp_path: Path) -> None
     assert "-> blue pods (namespace billpay-slot-a)" in output
     assert "ok      retry-same-key: POST /pay/v2/charges -> HTTP 201" in output
     assert (
-        "approved automatically as arn:aws:iam::210987654321:role/billpay-release-managers, "
+        # two people: a session of the person-session role, and the mapped duty lead
+        "approved automatically as arn:aws:sts::210987654321:assumed-role/billpay-release-managers/"
+        "approver-1@billpay.rehearsal, "
         "arn:aws:iam::210987654321:user/ops/billpay-duty-lead"
     ) in output
     assert "api.billpay.example answered by v2 (blue) [switched]" in output

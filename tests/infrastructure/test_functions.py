@@ -86,6 +86,9 @@ class Names:
         state_machine_id, _ = release_state_machine(resources)
         self.state_machine = f"<{state_machine_id}>"
         self.executions = arn("states", f"execution:<{state_machine_id}.Name>:*")
+        self.decision_executions = arn(
+            "states", f"execution:bluegreen-{config.app}-{config.environment}-decision:*"
+        )
         approvals = config.approvals
         self.bot_token = {arn("secretsmanager", f"secret:{approvals.slack_bot_token_secret}-??????")}
         self.signing_secret = arn("secretsmanager", f"secret:{approvals.slack_signing_secret_secret}-??????")
@@ -136,8 +139,15 @@ def expected_permissions(module: str, n: Names) -> dict[str, set[str]]:
             **{f"dynamodb:{a}": {releases} for a in ("GetItem", "UpdateItem", "DeleteItem")},
             "states:SendTaskSuccess": {n.state_machine},
             "states:SendTaskFailure": {n.state_machine},
+            # proof that a console decision comes from the decision workflow's own execution
+            "states:DescribeExecution": {n.decision_executions},
             "cloudwatch:DescribeAlarms": n.alarms,
             "secretsmanager:GetSecretValue": n.bot_token,
+        },
+        "start_release": {
+            # the evidence of who started it (TRIGGER#<release id>), then the one StartExecution
+            "dynamodb:UpdateItem": {releases},
+            "states:StartExecution": {n.state_machine},
         },
         "slack_interactions": {
             "eks:DescribeCluster": {n.cluster},
@@ -201,6 +211,7 @@ MODULES = sorted(
         "smoke_tests",
         "request_approval",
         "decide_approval",
+        "start_release",
         "slack_interactions",
         "pre_switch_checks",
         "switch",

@@ -32,8 +32,12 @@ FUNCTIONS = IN_VPC | {
     "Finish",
     "RecordFailure",
     "ExecutionEnded",
+    "StartRelease",
+    "SampleTraffic",
 }
 NOTIFYING = FUNCTIONS - {
+    "StartRelease",
+    "SampleTraffic",
     "Deploy",
     "CheckRollout",
     "SmokeTests",

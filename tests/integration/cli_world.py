@@ -15,13 +15,15 @@ from bluegreen.cli.main import cli
 from bluegreen.local.cluster import seed_cluster
 from bluegreen.local.cluster_access import VIEW, FunctionKube, function_cluster_access
 from bluegreen.local.fake_kube import FakeKubeServer, RolloutMode
+from bluegreen.local.iam_roles import ADMIN_USER
 from bluegreen.local.names import ACCOUNT
 from bluegreen.local.preprod import FakePreprod
 from bluegreen.local.server_workflow import ServerWorkflow
 from tests.integration.iam_session import session_iam
 from tests.integration.release_world import APPROVER, MYAPP, local_config
 
-OPERATOR = f"arn:aws:sts::{ACCOUNT}:user/moto"  # the identity moto answers for the harness's credentials
+OPERATOR = f"arn:aws:iam::{ACCOUNT}:user/{ADMIN_USER}"
+"""Who the CLI signs as (the run's administrator); mapped to a person, as an operator's IAM user would be."""
 
 
 class CliWorld:
@@ -76,7 +78,14 @@ class CliWorld:
 def cli_world(**overrides: Any) -> Iterator[CliWorld]:
     with FakePreprod() as preprod, FakeKubeServer() as kube:
         # Fewer bake checks than production's one a minute: the same path, fewer transitions to wait for.
-        config = local_config(preprod.url, **{"bake__check_interval_seconds": 180, **overrides})
+        config = local_config(
+            preprod.url,
+            **{
+                "bake__check_interval_seconds": 180,
+                "approvals__identities__people": {"operator@myapp.com": [OPERATOR]},
+                **overrides,
+            },
+        )
         seed_cluster(kube, config)
         kube.store.default_mode = RolloutMode.COMPLETE
         kube_for = FunctionKube(kube, function_cluster_access(config), account=ACCOUNT)

@@ -20,7 +20,7 @@ from tests.integration.iam_session import session_iam
 
 MYAPP = Path(__file__).resolve().parents[2] / "config" / "myapp.yaml"
 REPO = "123456789012.dkr.ecr.eu-west-1.amazonaws.com/myapp"
-APPROVER = "arn:aws:iam::123456789012:role/release-approver"
+APPROVER = "arn:aws:sts::123456789012:assumed-role/release-approver/approver@myapp.com"
 
 
 def local_config(preprod_url: str, payment_suite: bool = False, **overrides: Any) -> AppConfig:

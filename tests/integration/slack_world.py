@@ -25,10 +25,10 @@ from bluegreen.adapters.slack import (
     MessageRef,
     SlackNotifier,
 )
+from bluegreen.adapters.slack_http import SignatureVerifier, SigningSecrets
 from bluegreen.local.fake_slack import FakeSlack
 from bluegreen.local.names import REGION
 from bluegreen.local.workflow import FakeContext
-from bluegreen.release.slack_interaction import SlackInteractions
 from bluegreen.smoke import SecretsManagerSecrets
 from tests.integration.release_world import World, release_world
 
@@ -37,6 +37,14 @@ BOT_TOKEN = "xoxb-test-bot-token"
 APPROVER_U = "U024BE7LH"  # in config/myapp.yaml's slack_approvers
 OTHER_APPROVER_U = "U0SECOND1"
 STRANGER_U = "U0MALLORY"
+ALICE_U = "U0ALICE01"
+EMAILS = {
+    APPROVER_U: "carol@myapp.com",
+    OTHER_APPROVER_U: "dave@myapp.com",
+    STRANGER_U: "mallory@myapp.com",
+    ALICE_U: "Alice@MyApp.com",  # Slack keeps the case people typed; ids compare lower-cased
+}
+_clicks = iter(range(1, 1_000_000))
 
 
 def sign(body: str, timestamp: str | None = None, secret: str = SIGNING_SECRET) -> dict[str, str]:
@@ -58,11 +66,15 @@ def url_event(body: str, headers: dict[str, str], base64_body: bool = True) -> d
     }
 
 
+def verifier(secret: str = SIGNING_SECRET) -> SignatureVerifier:
+    return SignatureVerifier(lambda: SigningSecrets(secret))
+
+
 @dataclass
 class SlackWorld:
     world: World
     slack: FakeSlack
-    interactions: SlackInteractions
+    verifier: SignatureVerifier
     tokens: list[str] = field(default_factory=list)
 
     def start(self, triggered_by: str = "ci-pipeline", **extra: Any) -> tuple[str, str, str]:
@@ -79,16 +91,18 @@ class SlackWorld:
         return str(next(e["value"] for e in actions["elements"] if e["action_id"] == action_id))
 
     def send(self, payload: dict[str, Any], headers: dict[str, str] | None = None) -> dict[str, Any]:
+        body = urlencode({"payload": json.dumps(payload)})
+        return self.send_event(url_event(body, sign(body) if headers is None else headers))
+
+    def send_event(self, event: dict[str, Any]) -> dict[str, Any]:
         import lambdas.slack_interactions as module
 
-        body = urlencode({"payload": json.dumps(payload)})
-        event = url_event(body, sign(body) if headers is None else headers)
         with self.world.workflow.acting_as("SlackInteractions"):
             result: dict[str, Any] = module.handler(
                 event,
                 cast(Any, FakeContext("SlackInteractions")),
                 rt=self.world.workflow.runtime_for("SlackInteractions"),
-                interactions=self.interactions,
+                verifier=self.verifier,
             )
         return result
 
@@ -101,7 +115,14 @@ class SlackWorld:
                 "user": {"id": user, "username": name or user.lower()},
                 "trigger_id": "trigger-1",
                 "response_url": self.slack.response_url(),
-                "actions": [{"action_id": action, "value": approval_id, "type": "button"}],
+                "actions": [
+                    {
+                        "action_id": action,
+                        "value": approval_id,
+                        "type": "button",
+                        "action_ts": f"1700000000.{next(_clicks):06d}",  # every click is its own request
+                    }
+                ],
             }
         )
 
@@ -111,6 +132,7 @@ class SlackWorld:
             {
                 "type": "view_submission",
                 "user": {"id": user, "username": user.lower()},
+                "trigger_id": f"trigger-{next(_clicks)}",
                 "view": {
                     "callback_id": REJECT_CALLBACK,
                     "private_metadata": approval_id,
@@ -148,7 +170,9 @@ def slack_release_world(**overrides: Any) -> Iterator[SlackWorld]:
         )
         rt.slack = notifier
         rt.notifier = notifier
-        sw = SlackWorld(world, slack, SlackInteractions(signing_secret=lambda: SIGNING_SECRET))
+        for user, email in EMAILS.items():
+            slack.state.add_user(user, email, name=user.lower())
+        sw = SlackWorld(world, slack, verifier())
 
         def keep_token(function: str, event: dict[str, Any]) -> None:
             if function == "RequestApproval":

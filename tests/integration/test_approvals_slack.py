@@ -64,10 +64,13 @@ def test_approve_button_releases_and_the_message_says_who_and_when(caplog: pytes
         assert execution["status"] == "SUCCEEDED"
         record = sw.world.workflow.record(release_id)
         (vote,) = record["approval"]["votes"]
+        assert vote["approver"] == "carol@myapp.com"  # the person, from Slack's users.info email
+        assert vote["door"] == vote["via"] == "slack"
+        assert vote["evidence"] == {"slack_user": APPROVER_U, "slack_email": "carol@myapp.com"}
         assert vote["identity"] == f"slack:{APPROVER_U}"
-        assert vote["via"] == "slack"
         assert vote["name"] == "alice"
-        assert "approved by slack:U024BE7LH" in sw.last_answer()
+        assert [c.args["user"] for c in sw.slack.of("users.info")] == [APPROVER_U]
+        assert "approved by carol@myapp.com" in sw.last_answer()
         update = json.dumps(sw.slack.of("chat.update")[0].args)
         assert "Approved" in update
         assert f"<@{APPROVER_U}>" in update
@@ -93,6 +96,8 @@ def test_reject_asks_for_a_reason_and_records_it(caplog: pytest.LogCaptureFixtur
         assert record["outcome"] == "rejected"
         assert record["approval"]["reason"] == "card BIN table not migrated"
         assert record["approval"]["by"] == f"slack:{APPROVER_U}"
+        assert record["approval"]["person"] == "carol@myapp.com"
+        assert record["approval"]["rejected_by"]["person"] == "carol@myapp.com"
         assert "card BIN table not migrated" in record["reason"]
         assert sw.world.active_color() == "blue"
         assert "Rejected" in json.dumps(sw.slack.of("chat.update")[0].args)
@@ -113,7 +118,7 @@ def test_unknown_approver_is_refused_and_a_group_member_is_not() -> None:
 
 def test_the_person_who_triggered_the_release_cannot_approve_it() -> None:
     with slack_release_world() as sw:
-        arn, release_id, approval_id = sw.start(triggered_by=APPROVER_U)
+        arn, release_id, approval_id = sw.start(triggered_by="Carol@myapp.com")
         sw.click(approval_id, APPROVER_U)
         assert "cannot approve" in sw.last_answer()
         assert sw.world.workflow.pending_approval(release_id) == approval_id
@@ -135,7 +140,8 @@ def test_two_approvals_need_two_people_and_a_double_click_counts_once() -> None:
         sw.click(approval_id, OTHER_APPROVER_U)
         assert sw.world.workflow.wait_for_end(arn)["status"] == "SUCCEEDED"
         votes = sw.world.workflow.record(release_id)["approval"]["votes"]
-        assert [v["approver"] for v in votes] == [f"slack:{APPROVER_U}", f"slack:{OTHER_APPROVER_U}"]
+        assert [v["approver"] for v in votes] == ["carol@myapp.com", "dave@myapp.com"]
+        assert [v["identity"] for v in votes] == [f"slack:{APPROVER_U}", f"slack:{OTHER_APPROVER_U}"]
 
 
 def test_double_click_after_the_decision_is_answered_politely() -> None:

@@ -333,6 +333,18 @@ def test_fails_when_slack_refuses_the_token(world: DoctorWorld) -> None:
     assert failures == {"slack token": "Slack refused it: invalid_auth"}
 
 
+def test_fails_when_the_token_cannot_tell_who_clicked(world: DoctorWorld) -> None:
+    # Given a bot token without users:read.email: Slack would not give the clicker's email
+    scopes = world.slack.state.scopes
+    world.slack.state.scopes = [s for s in scopes if s != "users:read.email"]
+    try:
+        failures = failing(world)
+    finally:
+        world.slack.state.scopes = scopes
+    assert list(failures) == ["slack token"]
+    assert "without scope(s) users:read.email" in failures["slack token"]
+
+
 def test_fails_when_the_bot_is_not_in_the_channel(world: DoctorWorld) -> None:
     with slack_changed(world, set(), is_member=False):
         failures = failing(world)

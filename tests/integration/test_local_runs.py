@@ -44,7 +44,9 @@ def test_demo_quick_releases_the_second_app_with_its_own_smoke_suite(
     assert "smoke tests: Smoke tests PASSED" in out
     assert "4/4 scenarios, 9/9 steps passed" in out
     assert (
-        "approving as arn:aws:iam::210987654321:role/billpay-release-managers, "
+        # two people: a session of the person-session role, and the mapped duty lead
+        "approving as arn:aws:sts::210987654321:assumed-role/billpay-release-managers/"
+        "approver-1@billpay.rehearsal, "
         "arn:aws:iam::210987654321:user/ops/billpay-duty-lead"
     ) in out
     assert (

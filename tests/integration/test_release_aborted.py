@@ -14,7 +14,7 @@ def test_stopped_release_is_recorded_and_its_lock_released() -> None:
         approval_id = world.workflow.wait_for_approval_request(release_id)
         pending = world.workflow.runtime.releases.get_approval(approval_id)
         assert pending is not None
-        token = pending["task_token"]
+        token = pending.task_token
         # When an operator stops it and EventBridge reports the status change
         world.workflow.aws.sfn.stop_execution(executionArn=arn, error="Operator", cause="wrong version")
         event = {

@@ -38,7 +38,7 @@ def test_release_v2_reaches_green_and_flips_traffic() -> None:
         assert record["colors"] == {"before": "blue", "target": "green", "after": "green"}
         assert record["triggered_by"] == "ci-pipeline"
         assert record["approval"]["status"] == "approved"
-        assert record["approval"]["votes"][0]["approver"].endswith("release-approver")
+        assert record["approval"]["votes"][0]["approver"] == "approver@myapp.com"
         assert record["smoke"]["passed"] is True
         for step in (
             "prepared",

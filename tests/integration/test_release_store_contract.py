@@ -16,7 +16,7 @@ from bluegreen.errors import ReleaseLockedError, ReleaseRecordMissingError
 from bluegreen.local.memory import MemoryReleaseStore
 from bluegreen.local.tables import RELEASES_TABLE_SCHEMA
 from bluegreen.ports import ReleaseRepository
-from bluegreen.records import LatestRelease
+from bluegreen.records import LatestRelease, PendingApproval
 
 NOW = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
 A, B = "arn:aws:states:us-east-1:1:execution:sm:a", "arn:aws:states:us-east-1:1:execution:sm:b"
@@ -109,12 +109,38 @@ def test_the_pointer_is_marked_only_while_it_points_at_its_release(store: Releas
 
 
 def test_one_vote_per_person_and_a_closed_approval_is_gone(store: ReleaseRepository) -> None:
-    store.put_approval("ap1", {"release_id": "r1", "task_token": "t"}, NOW + timedelta(days=1))
+    expires = int((NOW + timedelta(days=1)).timestamp())
+    store.put_approval(
+        PendingApproval(
+            approval_id="ap1", release_id="r1", task_token="t", requested_at=NOW, expires_at=expires
+        )
+    )
     store.add_approval_vote("ap1", {"approver": "alice", "via": "cli"})
     votes = store.add_approval_vote("ap1", {"approver": "alice", "via": "slack"})
     assert [v["approver"] for v in votes] == ["alice"]
+    pending = store.get_approval("ap1")
+    assert pending is not None
+    assert (pending.release_id, pending.requested_at, pending.voters) == ("r1", NOW, ["alice"])
     closed = store.close_approval("ap1")
     assert closed is not None
-    assert closed["task_token"] == "t"
+    assert (closed.task_token, closed.expires_at) == ("t", expires)
     assert store.close_approval("ap1") is None
     assert store.get_approval("ap1") is None
+
+
+def test_a_pending_approval_never_shows_its_task_token() -> None:
+    pending = PendingApproval(approval_id="ap1", release_id="r1", task_token="secret-token", expires_at=1)
+    assert "secret-token" not in repr(pending)
+    assert "secret-token" not in str(pending)
+
+
+def test_single_use_items_are_created_once(store: ReleaseRepository) -> None:
+    expires = NOW + timedelta(minutes=10)
+    assert store.get_item("SLACKREQ#v0=ab") is None
+    assert store.put_once("SLACKREQ#v0=ab", {"kind": "slack request", "at": NOW}, expires) is True
+    assert store.put_once("SLACKREQ#v0=ab", {"kind": "replayed"}, expires) is False
+    item = store.get_item("SLACKREQ#v0=ab")
+    assert item is not None
+    assert item["kind"] == "slack request"
+    assert item["at"] == NOW.isoformat()
+    assert item["expires_at"] == int(expires.timestamp())

@@ -28,3 +28,14 @@ def test_example_starts_a_release_with_options_the_cli_has(path: str) -> None:
     assert {"--version", "--image", "--wait"} <= passed
     assert passed <= _options(start), passed - _options(start)
     assert "--config" in _options(cli)
+
+
+@pytest.mark.parametrize("path", ["github-actions/release.yml", "codebuild/buildspec.yml"])
+def test_example_starts_through_start_release_with_a_signed_pipeline_claim(path: str) -> None:
+    text = (EXAMPLES / path).read_text(encoding="utf-8")
+    # the role holds the starters policy, never StartExecution itself
+    assert "ReleaseStartersPolicyArn" in text
+    assert "states:StartExecution" not in text
+    # the claim names the pipeline's actor in a form approvals.identities.people maps
+    assert re.search(r'--triggered-by "(github|codebuild):\$\{[A-Z_]+\}"', text)
+    assert "pipeline_roles" in text

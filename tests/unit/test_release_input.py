@@ -85,6 +85,69 @@ def test_manifests_must_come_from_the_configured_bucket() -> None:
         )
 
 
+def test_an_input_over_the_size_limit_is_refused_before_anything_else() -> None:
+    images = {f"svc-{n}": "x" * 200 for n in range(100)}
+    with pytest.raises(ReleaseInputError, match=r"\(input\): is [0-9,]+ bytes; the limit is 16,384"):
+        validate_release_input({"version": "v2", "triggered_by": "ci", "images": images}, CONFIG)
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("triggered_by", "ci\nforged"),
+        ("triggered_by", "ci\u200b"),  # zero-width space
+        ("change_ref", "CHG\x1b[31m"),  # terminal escape
+        ("change_ref", "CHG\u2029"),
+        ("version", "v2\t"),
+    ],
+)
+def test_control_and_invisible_characters_are_refused_naming_the_field(field: str, value: str) -> None:
+    with pytest.raises(ReleaseInputError) as caught:
+        validate_release_input({"version": "v2", "triggered_by": "ci", field: value}, CONFIG)
+    ((problem_field, message),) = caught.value.problems
+    assert problem_field == field
+    assert "control or invisible character" in message
+
+
+def test_ordinary_unicode_is_fine() -> None:
+    plan = validate_release_input(
+        {"version": "v2", "triggered_by": "Zoë Ångström", "change_ref": "変更-42 ✅"}, CONFIG
+    )
+    assert plan.input.triggered_by == "Zoë Ångström"
+
+
+@pytest.mark.parametrize(
+    ("uri", "ok"),
+    [
+        ("s3://myapp-release-artifacts/v2/all.yaml", True),
+        ("s3://myapp-release-artifacts/v2/../x.yaml", False),
+        ("s3://myapp-release-artifacts/./x.yaml", False),
+        ("s3://myapp-release-artifacts/v2//x.yaml", False),
+        ("s3://myapp-release-artifacts/v2/", False),
+        ("s3://myapp-release-artifacts/", False),
+        ("s3://myapp-release-artifacts", False),
+        ("s3://myapp-release-artifacts/v2\\x.yaml", False),
+        ("s3://myapp-release-artifacts/" + "k" * 1025, False),
+    ],
+)
+def test_manifests_keys_must_be_normal(uri: str, ok: bool) -> None:
+    release = {"version": "v2", "triggered_by": "ci", "manifests": uri}
+    if ok:
+        assert validate_release_input(release, CONFIG).input.manifests == uri
+        return
+    with pytest.raises(ReleaseInputError) as caught:
+        validate_release_input(release, CONFIG)
+    assert [f for f, _ in caught.value.problems] == ["manifests"]
+
+
+def test_at_most_twenty_problems_are_listed() -> None:
+    images = {f"svc-{n}": "x:1" for n in range(30)}
+    with pytest.raises(ReleaseInputError) as caught:
+        validate_release_input({"version": "v2", "triggered_by": "ci", "images": images}, CONFIG)
+    assert len(caught.value.problems) == 21
+    assert caught.value.problems[-1] == ("(input)", "and 10 more problems")
+
+
 def test_commit_time_is_text_with_an_offset_and_a_clock_less_one_is_refused_by_name() -> None:
     plan = validate_release_input(
         {"version": "v2", "triggered_by": "ci", "commit_time": "2026-12-01T09:30:00Z"}, CONFIG

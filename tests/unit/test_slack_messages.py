@@ -11,7 +11,7 @@ from bluegreen.adapters.slack import (
     approval_blocks,
     reject_modal,
 )
-from bluegreen.release.approval import iam_identity_matches
+from bluegreen.release.identity import iam_identity_matches
 
 REQUEST = ApprovalRequest(
     approval_id="opaque-id",

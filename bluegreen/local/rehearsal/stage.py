@@ -32,6 +32,7 @@ from bluegreen.local.rehearsal.narration import Narrator
 from bluegreen.local.rehearsal.pods import ColorPods, FaultsFor
 from bluegreen.local.rehearsal.processes import Processes
 from bluegreen.local.rehearsal.routing import HostRouting, routed_client_factory
+from bluegreen.local.rehearsal.start_url import LocalStartUrl
 from bluegreen.local.rehearsed_app import RehearsedApp
 from bluegreen.local.server_workflow import ServerWorkflow
 
@@ -125,6 +126,7 @@ def build_stage(
     )
     decide_url = stack.enter_context(LocalDecideUrl(workflow, approvers))
     env["BLUEGREEN_DECIDE_URL"] = decide_url.url
+    env["BLUEGREEN_START_URL"] = stack.enter_context(LocalStartUrl(workflow, app.starter())).url
     env["BLUEGREEN_DECIDE_FUNCTION"] = "bluegreen-DecideApproval"
 
     setup = GatewaySetup(
