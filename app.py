@@ -1,8 +1,9 @@
 """CDK entry point: load `config/<app>.yaml`, build its stack, run cdk-nag.
 
-    CDK_OUTDIR=cdk.out CDK_CONTEXT_JSON='{"config": "config/myapp.yaml"}' .venv/bin/python app.py
+    CDK_OUTDIR=cdk.out CDK_CONTEXT_JSON='{"config": "config/<app>.yaml"}' .venv/bin/python app.py
 
-(`make synth` does exactly that; `cdk synth -c config=...` works too). Nothing here calls AWS.
+(`make synth CONFIG=...` does exactly that; `cdk synth -c config=...` works too). The config has no
+default: a bare `cdk deploy` is refused rather than building the example app. Nothing here calls AWS.
 """
 
 from __future__ import annotations
@@ -23,7 +24,10 @@ from stacks.nag import apply_aws_solutions_checks
 from stacks.release_stack import ReleaseStack, stack_name_for
 
 ROOT = Path(__file__).resolve().parent
-DEFAULT_CONFIG = "config/myapp.yaml"
+NO_CONFIG = (
+    "no app config: name one with `-c config=config/<app>.yaml` (`make synth CONFIG=config/<app>.yaml`); "
+    "there is no default, so a deploy cannot silently build another app's stack"
+)
 DEFAULT_LAMBDA_ASSET = "build/lambda"
 DEFAULT_DEFINITION = "statemachines/release.asl.json"
 
@@ -53,25 +57,28 @@ def lambda_asset_problem(asset_dir: Path, config_path: Path) -> str | None:
     return None
 
 
-def _context(app: cdk.App, key: str, default: str) -> Path:
+def _context(app: cdk.App, key: str) -> Path | None:
     value = app.node.try_get_context(key)
-    return Path(str(value) if value else default)
+    return Path(str(value)) if value else None
 
 
 def main() -> int:
     app = cdk.App(context=cdk_json_context())
-    config_path = _context(app, "config", DEFAULT_CONFIG)
+    config_path = _context(app, "config")
+    if config_path is None:
+        print(NO_CONFIG, file=sys.stderr)
+        return 1
     try:
         config = load_config(config_path)
     except ConfigError as exc:
         print(exc, file=sys.stderr)
         return 1
-    asset_dir = _context(app, "lambda_asset", DEFAULT_LAMBDA_ASSET)
+    asset_dir = _context(app, "lambda_asset") or Path(DEFAULT_LAMBDA_ASSET)
     problem = lambda_asset_problem(asset_dir, config_path)
     if problem is not None:
         print(problem, file=sys.stderr)
         return 1
-    definition_path = _context(app, "definition", DEFAULT_DEFINITION)
+    definition_path = _context(app, "definition") or Path(DEFAULT_DEFINITION)
     if not definition_path.is_file():
         print(f"state machine definition {definition_path} not found", file=sys.stderr)
         return 1

@@ -70,3 +70,14 @@ def test_a_stale_lambda_asset_is_refused(tmp_path: Path, inputs: Inputs) -> None
     run = run_app({"config": str(edited), "lambda_asset": str(inputs.asset_dir)}, tmp_path / "out")
     assert run.returncode == 1
     assert "make build/lambda" in run.stderr
+
+
+def test_synth_without_an_app_config_is_refused_and_says_how_to_name_one(
+    tmp_path: Path, inputs: Inputs
+) -> None:
+    # Given no config in the context (a bare `cdk deploy`)
+    # When app.py synthesizes, Then it builds no stack (none of the example app's) and says what to pass
+    run = run_app({"lambda_asset": str(inputs.asset_dir)}, tmp_path / "out")
+    assert run.returncode == 1
+    assert "-c config=config/<app>.yaml" in run.stderr
+    assert not list((tmp_path / "out").glob("*.template.json"))
