@@ -15,14 +15,12 @@ Three ways in, one decision path (`approval.decide`); the door is told by AWS, n
 
 from __future__ import annotations
 
-import base64
-import binascii
-import json
 from typing import Any
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from bluegreen.adapters.function_url import HttpResponse, iam_caller, request_text
 from bluegreen.errors import ApprovalDecisionError
 from bluegreen.lambda_support import RuntimeHolder, logger
 from bluegreen.release.approval import Decision, DecisionOutcome, Verdict, decide
@@ -48,28 +46,14 @@ class BreakGlassEvent(Request):
 
 
 def _http(status: int, body: dict[str, Any]) -> dict[str, Any]:
-    return {"statusCode": status, "headers": {"content-type": "application/json"}, "body": json.dumps(body)}
-
-
-def _body(event: dict[str, Any]) -> str | None:
-    raw = event.get("body") or ""
-    if not isinstance(raw, str):
-        return None
-    if event.get("isBase64Encoded") is True:
-        try:
-            return base64.b64decode(raw, validate=True).decode("utf-8")
-        except (binascii.Error, ValueError):
-            return None
-    return raw
+    return HttpResponse(status, body).as_lambda()
 
 
 def _function_url(event: dict[str, Any], rt: Runtime) -> dict[str, Any]:
-    context = event.get("requestContext")
-    caller = (((context or {}).get("authorizer") or {}).get("iam") or {}) if isinstance(context, dict) else {}
-    identity = caller.get("userArn") if isinstance(caller, dict) else None
-    if not isinstance(identity, str) or not identity:
+    identity = iam_caller(event)
+    if identity is None:
         return _http(403, {"error": "no IAM identity: the function URL must use AuthType AWS_IAM"})
-    raw = _body(event)
+    raw = request_text(event)
     if raw is None:
         return _http(400, {"error": "invalid request: the body cannot be decoded"})
     try:

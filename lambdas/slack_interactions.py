@@ -14,9 +14,9 @@ from typing import Any
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from bluegreen.adapters.function_url import HttpResponse
 from bluegreen.adapters.slack_http import (
     REPLAY_WINDOW_SECONDS,
-    HttpResponse,
     SignatureVerifier,
     SlackEndpoint,
     secrets_manager_signing_secrets,

@@ -7,15 +7,13 @@ or 400/403/409 with the problems (nothing started).
 
 from __future__ import annotations
 
-import base64
-import binascii
-import json
 import os
 from typing import Any
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import ValidationError
 
+from bluegreen.adapters.function_url import HttpResponse, iam_caller, request_text
 from bluegreen.lambda_support import RuntimeHolder, logger
 from bluegreen.release.start_release import StartRefusedError, StartRequest, start_release
 from bluegreen.runtime import Runtime
@@ -24,23 +22,11 @@ runtime = RuntimeHolder()
 
 
 def _http(status: int, body: dict[str, Any]) -> dict[str, Any]:
-    return {"statusCode": status, "headers": {"content-type": "application/json"}, "body": json.dumps(body)}
+    return HttpResponse(status, body).as_lambda()
 
 
 def _refused(status: int, problems: list[tuple[str, str]]) -> dict[str, Any]:
     return _http(status, {"status": "refused", "problems": [{"field": f, "message": m} for f, m in problems]})
-
-
-def _body(event: dict[str, Any]) -> str | None:
-    raw = event.get("body") or ""
-    if not isinstance(raw, str):
-        return None
-    if event.get("isBase64Encoded") is True:
-        try:
-            return base64.b64decode(raw, validate=True).decode("utf-8")
-        except (binascii.Error, ValueError):
-            return None
-    return raw
 
 
 @logger.inject_lambda_context(log_event=False)
@@ -50,16 +36,10 @@ def handler(
     rt: Runtime | None = None,
     state_machine_arn: str | None = None,
 ) -> dict[str, Any]:
-    request_context = event.get("requestContext")
-    iam = (
-        ((request_context or {}).get("authorizer") or {}).get("iam")
-        if isinstance(request_context, dict)
-        else None
-    )
-    caller = iam.get("userArn") if isinstance(iam, dict) else None
-    if not isinstance(caller, str) or not caller:
+    caller = iam_caller(event)
+    if caller is None:
         return _refused(403, [("caller", "no IAM identity: the function URL must use AuthType AWS_IAM")])
-    raw = _body(event)
+    raw = request_text(event)
     if raw is None:
         return _refused(400, [("body", "cannot be decoded")])
     try:

@@ -18,8 +18,6 @@ and a second arrival is refused.
 
 from __future__ import annotations
 
-import base64
-import binascii
 import hashlib
 import hmac
 import json
@@ -32,6 +30,8 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import parse_qs
 
+from bluegreen.adapters.function_url import HttpResponse, request_body
+
 logger = logging.getLogger(__name__)
 
 REPLAY_WINDOW_SECONDS = 300
@@ -39,19 +39,6 @@ REPLAY_WINDOW_SECONDS = 300
 MAX_BODY_BYTES = 64 * 1024
 _SIGNATURE = re.compile(r"^v0=[0-9a-f]{64}$")
 _TIMESTAMP = re.compile(r"^[0-9]{1,12}$")  # ASCII digits only: str.isdigit accepts superscripts too
-
-
-@dataclass(frozen=True)
-class HttpResponse:
-    status: int
-    body: dict[str, Any] | None = None
-
-    def as_lambda(self) -> dict[str, Any]:
-        return {
-            "statusCode": self.status,
-            "headers": {"content-type": "application/json"},
-            "body": json.dumps(self.body) if self.body is not None else "",
-        }
 
 
 def unauthorized(why: str) -> HttpResponse:
@@ -151,22 +138,6 @@ class SignatureVerifier:
             if hmac.compare_digest(expected.encode("ascii"), signature.encode("ascii")):
                 return True
         return False
-
-
-def request_body(event: Mapping[str, Any]) -> bytes | None:
-    """The raw body of a Function URL request (base64 when Lambda chose to encode it); None if the
-    event cannot hold one."""
-    body = event.get("body")
-    if body is None:
-        return b""
-    if not isinstance(body, str):
-        return None
-    if event.get("isBase64Encoded") is True:
-        try:
-            return base64.b64decode(body, validate=True)
-        except (binascii.Error, ValueError):
-            return None
-    return body.encode("utf-8", errors="surrogatepass")
 
 
 def interaction_payload(body: bytes) -> dict[str, Any] | HttpResponse:

@@ -100,7 +100,9 @@ def make_network(ec2: Any, zones: list[str]) -> Network:
         subnet = ec2.create_subnet(VpcId=vpc, CidrBlock=f"10.20.{16 + index}.0/24", AvailabilityZone=zone)
         private.append(subnet["Subnet"]["SubnetId"])
         ec2.associate_route_table(RouteTableId=private_table, SubnetId=private[-1])
-    group = ec2.create_security_group(GroupName="bluegreen-cluster", Description="cluster", VpcId=vpc)["GroupId"]
+    group = ec2.create_security_group(GroupName="bluegreen-cluster", Description="cluster", VpcId=vpc)[
+        "GroupId"
+    ]
     return Network(vpc, private, private_table, nat["NatGatewayId"], group)
 
 

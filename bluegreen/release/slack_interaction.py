@@ -19,6 +19,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from slack_sdk.errors import SlackApiError, SlackClientError
 
+from bluegreen.adapters.function_url import HttpResponse
 from bluegreen.adapters.slack import (
     APPROVE_ACTION,
     REASON_BLOCK,
@@ -27,7 +28,7 @@ from bluegreen.adapters.slack import (
     REJECT_CALLBACK,
     SlackNotifier,
 )
-from bluegreen.adapters.slack_http import HttpResponse, bad_request
+from bluegreen.adapters.slack_http import bad_request
 from bluegreen.errors import ApprovalDecisionError
 from bluegreen.release.approval import Decision, Verdict, decide, release_of_approval
 from bluegreen.release.identity import People, slack_identity

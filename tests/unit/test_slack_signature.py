@@ -12,9 +12,9 @@ from urllib.parse import urlencode
 
 import pytest
 
+from bluegreen.adapters.function_url import HttpResponse
 from bluegreen.adapters.slack_http import (
     REPLAY_WINDOW_SECONDS,
-    HttpResponse,
     SignatureVerifier,
     SigningSecrets,
     SlackEndpoint,
