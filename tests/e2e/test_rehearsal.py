@@ -162,8 +162,9 @@ def test_make_demo_rehearses_another_app_from_its_config(tmp_path: Path) -> None
         # two people: a session of the person-session role, and the mapped duty lead
         "approved automatically as arn:aws:sts::210987654321:assumed-role/billpay-release-managers/"
         "approver-1@billpay.rehearsal, "
-        "arn:aws:iam::210987654321:user/ops/billpay-duty-lead"
+        "arn:aws:iam::210987654321:user/ops/billpay-duty-lead (`bluegreen approve`)"
     ) in output
+    assert "break-glass" not in output  # each approved through the CLI door, as the person they are
     assert "api.billpay.example answered by v2 (blue) [switched]" in output
     assert "confirmed: edge-fra-1=blue v2, edge-fra-2=blue v2, edge-fra-3=blue v2" in output
     assert "alarm billpay-live-charge-errors fired after the release" in output
