@@ -33,6 +33,7 @@ from bluegreen.adapters.kube import ApiClientFactory
 from bluegreen.adapters.notify import RecordingNotifier
 from bluegreen.adapters.release_store import ReleaseStore
 from bluegreen.config import AppConfig
+from bluegreen.errors import ApprovalDecisionError
 from bluegreen.local.cluster_access import KubeForFunction, function_runtime
 from bluegreen.local.emf_log import EmfLog
 from bluegreen.local.fake_gateways import FakeGateways
@@ -352,14 +353,16 @@ class LocalWorkflow:
         return approval_id
 
     def decide(self, release_id: str, decision: str, approver: str, reason: str | None = None) -> Any:
-        event = {
-            "release_id": release_id,
-            "decision": decision,
-            "approver": approver,
-            "via": "cli",
-            "reason": reason,
-        }
-        return self.call_handler("DecideApproval", event)
+        """Decide as `approver` (an IAM ARN) through DecideApproval's Function URL, the door
+        `bluegreen approve|reject` uses: on AWS the URL verifies the caller's SigV4 signature and
+        passes its ARN. A refusal raises ApprovalDecisionError, as the CLI exits non-zero."""
+        body = json.dumps({"release_id": release_id, "decision": decision, "reason": reason})
+        event = {"requestContext": {"authorizer": {"iam": {"userArn": approver}}}, "body": body}
+        response = self.call_handler("DecideApproval", event)
+        answer = json.loads(response.get("body") or "{}")
+        if response["statusCode"] != 200:
+            raise ApprovalDecisionError(str(answer.get("message") or answer.get("error") or answer))
+        return answer
 
     def history(self, execution_arn: str) -> list[dict[str, Any]]:
         events: list[dict[str, Any]] = []
