@@ -123,6 +123,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     os.environ.setdefault("POWERTOOLS_LOG_LEVEL", "WARNING")
     logging.basicConfig(level=logging.WARNING)
+    logging.getLogger("bluegreen").setLevel(os.environ["POWERTOOLS_LOG_LEVEL"])  # created at import
     return run(args.version, args.config, args.overlay)
 
 

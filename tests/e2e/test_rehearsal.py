@@ -68,6 +68,9 @@ def test_release_runs_the_payment_suite_through_preprod_then_an_alarm_rolls_it_b
     output, _ = process.communicate(timeout=240)
     # Then it exits 0 having shown every act of the release
     assert process.returncode == 0, output
+    # the narration only: the functions' own log lines (JSON, and again through the root logger) stay out
+    assert '{"level":' not in output
+    assert "INFO:bluegreen" not in output
     assert "myapp.com answered by v1 (blue) [before]" in output
     assert "`bluegreen doctor` (the gate): ready: a release could run now" in output
     # and myapp's payment suite ran through preprod (nginx) against the new colour's pods

@@ -65,6 +65,9 @@ def main(argv: list[str] | None = None) -> int:
     # The functions' warnings (a failed smoke step, say) are in the report and summary printed at the end.
     os.environ.setdefault("POWERTOOLS_LOG_LEVEL", "ERROR")
     logging.basicConfig(level=logging.WARNING)
+    # The handlers' logger exists already (imported above, at the level of the environment then):
+    # set it too, or every line of theirs is printed twice, as JSON and through the root handler.
+    logging.getLogger("bluegreen").setLevel(os.environ["POWERTOOLS_LOG_LEVEL"])
     logging.getLogger("moto").setLevel(logging.CRITICAL)
     rehearsal = Rehearsal(options)
     try:
