@@ -58,13 +58,20 @@ class ApprovalState(Stored):
     requested_at: datetime | None = None
     decided_at: datetime | None = None
     by: str | None = None
+    person: str | None = None
     via: str | None = None
     reason: str | None = None
     votes: list[dict[str, Any]] = Field(default_factory=list)
+    rejected_by: dict[str, Any] | None = None
+    """The rejecting identity (door, evidence, person), as `Identity` records it."""
 
     @property
     def pending(self) -> bool:
         return self.status == "pending" and bool(self.approval_id)
+
+    def fields(self) -> dict[str, Any]:
+        """The record's `approval` attribute (replaced whole: carry over what it had, `model_copy`)."""
+        return {"approval": self.model_dump(exclude_none=True)}
 
 
 class ReleaseRecord(Stored):

@@ -26,7 +26,7 @@ from bluegreen.adapters.slack import ApprovalRequest, MessageRef, execution_cons
 from bluegreen.clock import iso
 from bluegreen.errors import ApprovalDecisionError
 from bluegreen.models import ApprovalGranted, ReleaseContext, SmokeResult
-from bluegreen.records import PendingApproval
+from bluegreen.records import ApprovalState, PendingApproval
 from bluegreen.release.approval_checks import approval_problems, idle_snapshot, watched_states
 from bluegreen.release.approval_policy import (
     AllowList,
@@ -113,7 +113,7 @@ def request_approval(context: ReleaseContext, task_token: str, smoke: SmokeResul
     rt.releases.update_record(
         context.release_id,
         {
-            "approval": {"status": "pending", "approval_id": approval_id, "requested_at": now},
+            **ApprovalState(status="pending", approval_id=approval_id, requested_at=now).fields(),
             "approval_request": asdict(request),
         },
         step="approval_requested",
@@ -145,18 +145,17 @@ def release_of_approval(approval_id: str, rt: Runtime) -> str:
     return pending.release_id
 
 
-def _pending_approval(release_id: str, rt: Runtime) -> PendingApproval:
+def _pending_approval(release_id: str, rt: Runtime) -> tuple[PendingApproval, ApprovalState]:
+    """The pending approval and the record's approval state, or why the release is not waiting."""
     record = rt.releases.get_record(release_id)
     if record is None:
         raise ApprovalDecisionError(f"release {release_id} does not exist")
-    approval = record.get("approval") or {}
-    pending = (
-        rt.releases.get_approval(approval.get("approval_id", "")) if approval.get("approval_id") else None
-    )
+    state = ApprovalState.model_validate(record.get("approval") or {})
+    pending = rt.releases.get_approval(state.approval_id) if state.approval_id else None
     if pending is None:
-        status = approval.get("status") or record.get("outcome") or record.get("status") or "not waiting"
+        status = state.status or record.get("outcome") or record.get("status") or "not waiting"
         raise ApprovalDecisionError(f"release {release_id} is not waiting for approval (it is {status})")
-    return pending
+    return pending, state
 
 
 def _votes(raw: Any) -> list[Vote]:
@@ -206,13 +205,13 @@ def decide(decision: Decision, rt: Runtime) -> DecisionOutcome:
         raise ApprovalDecisionError(
             f"{identity.display} is not an approver for {rt.config.app}/{rt.config.environment}"
         )
-    pending = _pending_approval(decision.release_id, rt)
+    pending, state = _pending_approval(decision.release_id, rt)
     approval_id = pending.approval_id
     if decision.approval_id is not None and decision.approval_id != approval_id:
         raise ApprovalDecisionError("this button belongs to an earlier approval request of this release")
     now = rt.clock()
     if decision.verdict is Verdict.REJECT:
-        return _reject(decision, approval_id, now, rt)
+        return _reject(decision, state, now, rt)
 
     refusal = approval_refusal(identity, _trigger(pending, rt), approvals.allow_self_approval)
     if refusal is not None:
@@ -247,7 +246,7 @@ def decide(decision: Decision, rt: Runtime) -> DecisionOutcome:
     if not enough(votes, required):
         rt.releases.update_record(
             decision.release_id,
-            {"approval": {"status": "pending", "approval_id": approval_id, "votes": stored}},
+            state.model_copy(update={"status": "pending", "votes": stored}).fields(),
         )
         count = len(voters(votes))
         _update_message(
@@ -270,7 +269,7 @@ def decide(decision: Decision, rt: Runtime) -> DecisionOutcome:
     rt.steps().send_task_success(closed.task_token, granted.model_dump_json())
     rt.releases.update_record(
         decision.release_id,
-        {"approval": {"status": "approved", "approval_id": approval_id, "votes": stored, "decided_at": now}},
+        state.model_copy(update={"status": "approved", "votes": stored, "decided_at": now}).fields(),
         step="approved",
     )
     who = ", ".join(f"{_who(v)} via {v.via}" for v in votes)
@@ -284,9 +283,9 @@ def _when(now: datetime) -> str:
     return now.strftime("%Y-%m-%d %H:%M UTC")
 
 
-def _reject(decision: Decision, approval_id: str, now: datetime, rt: Runtime) -> DecisionOutcome:
+def _reject(decision: Decision, state: ApprovalState, now: datetime, rt: Runtime) -> DecisionOutcome:
     identity = decision.identity
-    closed = rt.releases.close_approval(approval_id)
+    closed = rt.releases.close_approval(state.approval_id or "")
     if closed is None:
         raise ApprovalDecisionError(f"release {decision.release_id} was already decided")
     cause = json.dumps(
@@ -295,10 +294,9 @@ def _reject(decision: Decision, approval_id: str, now: datetime, rt: Runtime) ->
     # Recorded before the workflow hears of it: RecordFailure reads who and why from the record.
     rt.releases.update_record(
         decision.release_id,
-        {
-            "approval": {
+        state.model_copy(
+            update={
                 "status": "rejected",
-                "approval_id": approval_id,
                 "by": identity.principal,
                 "person": identity.person,
                 "via": identity.door.value,
@@ -307,7 +305,7 @@ def _reject(decision: Decision, approval_id: str, now: datetime, rt: Runtime) ->
                 "votes": [v.as_item() for v in _votes(closed.approvals)],
                 "decided_at": now,
             }
-        },
+        ).fields(),
         step="rejected",
     )
     rt.steps().send_task_failure(closed.task_token, "ApprovalRejectedError", cause)

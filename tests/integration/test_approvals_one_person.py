@@ -102,6 +102,10 @@ def test_two_approvals_need_two_people_not_two_doors() -> None:
         ]
         assert votes[0]["evidence"] == {"slack_user": ALICE_U, "slack_email": "Alice@MyApp.com"}
         assert votes[1]["evidence"] == {"principal_arn": BOB_APPROVER}
+        # and the approval keeps when it was asked for, through every vote, beside when it was decided
+        approval = sw.world.workflow.record(release_id)["approval"]
+        assert approval["status"] == "approved"
+        assert approval["requested_at"] < approval["decided_at"]
 
 
 def test_a_rejection_after_one_of_two_approvals_keeps_the_approval_in_the_record() -> None:
