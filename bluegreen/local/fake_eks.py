@@ -17,6 +17,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
+from bluegreen.local.loopback import LoopbackService
+
 ACCESS_POLICY_ARN = "arn:aws:eks::aws:cluster-access-policy/{name}"
 
 
@@ -82,7 +84,7 @@ class FakeEksError(Exception):
         self.message = message
 
 
-class FakeEks:
+class FakeEks(LoopbackService):
     """Context manager: `url` for boto3's `endpoint_url`; `clusters` by name, editable by tests."""
 
     def __init__(self, region: str = "us-east-1", account: str = "123456789012") -> None:
@@ -91,26 +93,12 @@ class FakeEks:
         self.clusters: dict[str, FakeCluster] = {}
         self.requests: list[EksRequest] = []
         self.lock = threading.Lock()
-        self._server = _Server(self)
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True, name="fake-eks")
-
-    @property
-    def url(self) -> str:
-        host, port = self._server.server_address[:2]
-        return f"http://{host!s}:{port}"
+        self._serve(_Server(self), name="fake-eks")
 
     def add(self, cluster: FakeCluster) -> FakeCluster:
         with self.lock:
             self.clusters[cluster.name] = cluster
         return cluster
-
-    def __enter__(self) -> FakeEks:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._server.shutdown()
-        self._server.server_close()
 
     # -- the API ------------------------------------------------------------------------------
 

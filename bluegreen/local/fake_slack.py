@@ -17,6 +17,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs
 
+from bluegreen.local.loopback import LoopbackService
+
 
 @dataclass
 class SlackCall:
@@ -159,18 +161,12 @@ class _Server(ThreadingHTTPServer):
         self.state = state
 
 
-class FakeSlack:
+class FakeSlack(LoopbackService):
     """Context manager: `api_url` for WebClient(base_url=...), `response_url()` for interactions."""
 
     def __init__(self) -> None:
         self.state = FakeSlackState()
-        self._server = _Server(self.state)
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
-
-    @property
-    def url(self) -> str:
-        host, port = self._server.server_address[:2]
-        return f"http://{host!s}:{port}"
+        self._serve(_Server(self.state), name="fake-slack")
 
     @property
     def api_url(self) -> str:
@@ -190,11 +186,3 @@ class FakeSlack:
     def responses(self) -> list[str]:
         """Texts of the ephemeral answers sent to response_urls."""
         return [str(json.loads(c.raw).get("text")) for c in self.calls if c.method.startswith("/respond/")]
-
-    def __enter__(self) -> FakeSlack:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._server.shutdown()
-        self._server.server_close()

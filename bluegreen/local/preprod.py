@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
+from bluegreen.local.loopback import LoopbackService
 
-class FakePreprod:
+
+class FakePreprod(LoopbackService):
     """`healthy` False makes every health check answer 503; `failing` names single paths that do."""
 
     def __init__(self) -> None:
@@ -30,22 +31,4 @@ class FakePreprod:
             def log_message(self, format: str, *args: Any) -> None:
                 return
 
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self._server.daemon_threads = True
-        self._thread = threading.Thread(
-            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
-        )
-
-    @property
-    def url(self) -> str:
-        host, port = self._server.server_address[:2]
-        return f"http://{host!s}:{port}"
-
-    def __enter__(self) -> FakePreprod:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._server.shutdown()
-        self._server.server_close()
-        self._thread.join(timeout=5)
+        self._serve(ThreadingHTTPServer(("127.0.0.1", 0), Handler), name="fake-preprod")

@@ -7,12 +7,13 @@ function; a local URL decides who the caller is itself (see each subclass).
 from __future__ import annotations
 
 import json
-import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any, Self
+from typing import Any
+
+from bluegreen.local.loopback import LoopbackService
 
 
-class LoopbackFunctionUrl:
+class LoopbackFunctionUrl(LoopbackService):
     def __init__(self) -> None:
         outer = self
 
@@ -30,11 +31,7 @@ class LoopbackFunctionUrl:
             def log_message(self, format: str, *args: Any) -> None:
                 return
 
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self._server.daemon_threads = True
-        self._thread = threading.Thread(
-            target=self._server.serve_forever, kwargs={"poll_interval": 0.1}, daemon=True
-        )
+        self._serve(ThreadingHTTPServer(("127.0.0.1", 0), Handler), name="function-url", poll_interval=0.1)
 
     @staticmethod
     def iam_event(caller_arn: str, raw: str) -> dict[str, Any]:
@@ -46,14 +43,4 @@ class LoopbackFunctionUrl:
 
     @property
     def url(self) -> str:
-        host, port = self._server.server_address[:2]
-        return f"http://{host!s}:{port}/"
-
-    def __enter__(self) -> Self:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._server.shutdown()
-        self._server.server_close()
-        self._thread.join(timeout=5)
+        return f"{super().url}/"
